@@ -1,0 +1,1 @@
+//! ler-model (placeholder while the workspace is set up).

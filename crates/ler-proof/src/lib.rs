@@ -1,0 +1,1 @@
+//! ler-proof (placeholder while the workspace is set up).

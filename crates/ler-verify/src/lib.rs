@@ -1,0 +1,1 @@
+//! ler-verify (placeholder while the workspace is set up).

@@ -1,0 +1,2 @@
+//! The `ler` command-line tool.
+fn main() {}
