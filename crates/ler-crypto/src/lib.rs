@@ -28,8 +28,8 @@ mod keys;
 mod multikey;
 
 pub use did::{
-    Did, DidError, DidUrl, did_key, did_key_document, did_key_verification_method, did_web_document,
-    did_web_url, resolve_did_key,
+    Did, DidError, DidUrl, did_key, did_key_document, did_key_verification_method,
+    did_web_document, did_web_url, resolve_did_key,
 };
 pub use kek::{EncryptedKey, Kek};
 pub use keyfile::{
