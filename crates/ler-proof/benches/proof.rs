@@ -4,7 +4,9 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ler_crypto::KeyPair;
 use ler_jsonld::Documents;
-use ler_proof::{Cryptosuite, Expectations, Purpose, SignOptions, StaticResolver, sign, verify_proofs};
+use ler_proof::{
+    Cryptosuite, Expectations, Purpose, SignOptions, StaticResolver, sign, verify_proofs,
+};
 use serde_json::{Value, json};
 
 fn credential(issuer: &str) -> Value {
@@ -38,7 +40,11 @@ fn bench(c: &mut Criterion) {
     let doc = credential(&did);
     let docs = Documents::embedded();
     let resolver = StaticResolver::new();
-    let expect = Expectations { controller: &did, purpose: Purpose::Assertion, now: 1_780_272_000 };
+    let expect = Expectations {
+        controller: &did,
+        purpose: Purpose::Assertion,
+        now: 1_780_272_000,
+    };
     let mut group = c.benchmark_group("ob3");
     group.throughput(Throughput::Elements(1));
     for suite in [Cryptosuite::EddsaRdfc2022, Cryptosuite::EddsaJcs2022] {

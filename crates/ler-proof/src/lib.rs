@@ -52,14 +52,19 @@ impl Cryptosuite {
     }
 
     fn of_proof(proof: &Map<String, Value>) -> Result<Cryptosuite, ProofError> {
-        match (proof.get("type").and_then(Value::as_str), proof.get("cryptosuite").and_then(Value::as_str)) {
+        match (
+            proof.get("type").and_then(Value::as_str),
+            proof.get("cryptosuite").and_then(Value::as_str),
+        ) {
             (Some("DataIntegrityProof"), Some("eddsa-rdfc-2022")) => Ok(Cryptosuite::EddsaRdfc2022),
             (Some("DataIntegrityProof"), Some("eddsa-jcs-2022")) => Ok(Cryptosuite::EddsaJcs2022),
-            (Some("DataIntegrityProof"), other) => {
-                Err(ProofError::UnsupportedSuite(other.unwrap_or("(none)").to_string()))
-            }
+            (Some("DataIntegrityProof"), other) => Err(ProofError::UnsupportedSuite(
+                other.unwrap_or("(none)").to_string(),
+            )),
             (Some("Ed25519Signature2020"), _) => Ok(Cryptosuite::Ed25519Signature2020),
-            (other, _) => Err(ProofError::UnsupportedSuite(other.unwrap_or("(no type)").to_string())),
+            (other, _) => Err(ProofError::UnsupportedSuite(
+                other.unwrap_or("(no type)").to_string(),
+            )),
         }
     }
 }
@@ -127,7 +132,9 @@ pub enum ProofError {
     #[error("canonicalization failed: {0}")]
     Canonicalization(#[from] ler_jsonld::Error),
     /// The signature does not verify with the key.
-    #[error("signature does not verify: the document or proof was changed, or signed by another key")]
+    #[error(
+        "signature does not verify: the document or proof was changed, or signed by another key"
+    )]
     BadSignature,
 }
 
@@ -169,12 +176,21 @@ pub struct SignOptions {
 }
 
 /// Adds a proof to `doc` (a proof set if it already has one) and returns the secured document.
-pub fn sign(doc: &Value, key: &KeyPair, opts: &SignOptions, docs: &Documents) -> Result<Value, ProofError> {
+pub fn sign(
+    doc: &Value,
+    key: &KeyPair,
+    opts: &SignOptions,
+    docs: &Documents,
+) -> Result<Value, ProofError> {
     let Value::Object(map) = doc else {
-        return Err(ProofError::Malformed("the document must be a JSON object".into()));
+        return Err(ProofError::Malformed(
+            "the document must be a JSON object".into(),
+        ));
     };
     if opts.suite == Cryptosuite::Ed25519Signature2020 {
-        return Err(ProofError::UnsupportedSuite("Ed25519Signature2020 (ler verifies it but signs with Data Integrity)".into()));
+        return Err(ProofError::UnsupportedSuite(
+            "Ed25519Signature2020 (ler verifies it but signs with Data Integrity)".into(),
+        ));
     }
     let mut unsecured = map.clone();
     let existing = unsecured.remove("proof");
@@ -185,7 +201,10 @@ pub fn sign(doc: &Value, key: &KeyPair, opts: &SignOptions, docs: &Documents) ->
     if let Some(c) = &opts.created {
         proof.insert("created".into(), c.clone().into());
     }
-    proof.insert("verificationMethod".into(), opts.verification_method.clone().into());
+    proof.insert(
+        "verificationMethod".into(),
+        opts.verification_method.clone().into(),
+    );
     proof.insert("proofPurpose".into(), opts.purpose.term().into());
     if let Purpose::Authentication { challenge, domain } = &opts.purpose {
         if let Some(c) = challenge {
@@ -201,9 +220,17 @@ pub fn sign(doc: &Value, key: &KeyPair, opts: &SignOptions, docs: &Documents) ->
     }
     let mut config = proof.clone();
     config.insert("@context".into(), context);
-    let hash = hash_data(opts.suite, &Value::Object(config), &Value::Object(unsecured.clone()), docs)?;
+    let hash = hash_data(
+        opts.suite,
+        &Value::Object(config),
+        &Value::Object(unsecured.clone()),
+        docs,
+    )?;
     let signature = key.sign(&hash);
-    proof.insert("proofValue".into(), format!("z{}", bs58::encode(signature).into_string()).into());
+    proof.insert(
+        "proofValue".into(),
+        format!("z{}", bs58::encode(signature).into_string()).into(),
+    );
     let proof = Value::Object(proof);
     let proofs = match existing {
         None => proof,
@@ -250,7 +277,9 @@ pub fn verify_proofs(
     docs: &Documents,
 ) -> Result<Vec<ProofOutcome>, ProofError> {
     let Value::Object(map) = doc else {
-        return Err(ProofError::Malformed("the document must be a JSON object".into()));
+        return Err(ProofError::Malformed(
+            "the document must be a JSON object".into(),
+        ));
     };
     let proofs: Vec<&Value> = match map.get("proof") {
         None | Some(Value::Null) => return Err(ProofError::NoProof),
@@ -278,8 +307,14 @@ pub fn verify_proofs(
             };
             ProofOutcome {
                 suite: Cryptosuite::of_proof(proof).ok(),
-                verification_method: proof.get("verificationMethod").and_then(Value::as_str).map(String::from),
-                created: proof.get("created").and_then(Value::as_str).map(String::from),
+                verification_method: proof
+                    .get("verificationMethod")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                created: proof
+                    .get("created")
+                    .and_then(Value::as_str)
+                    .map(String::from),
                 result: verify_one(&unsecured, proof, all, expect, resolver, docs),
             }
         })
@@ -304,12 +339,17 @@ fn verify_one(
     let suite = Cryptosuite::of_proof(proof)?;
     let purpose = str_member(proof, "proofPurpose")?;
     if purpose != expect.purpose.term() {
-        return Err(ProofError::WrongPurpose { found: purpose.into(), expected: expect.purpose.term().into() });
+        return Err(ProofError::WrongPurpose {
+            found: purpose.into(),
+            expected: expect.purpose.term().into(),
+        });
     }
     if let Purpose::Authentication { challenge, domain } = &expect.purpose {
         if let Some(c) = challenge {
             if proof.get("challenge").and_then(Value::as_str) != Some(c.as_str()) {
-                return Err(ProofError::ChallengeMismatch("the proof's challenge is not the one sent".into()));
+                return Err(ProofError::ChallengeMismatch(
+                    "the proof's challenge is not the one sent".into(),
+                ));
             }
         }
         if let Some(d) = domain {
@@ -319,12 +359,16 @@ fn verify_one(
                 _ => false,
             };
             if !ok {
-                return Err(ProofError::ChallengeMismatch(format!("the proof's domain is not {d}")));
+                return Err(ProofError::ChallengeMismatch(format!(
+                    "the proof's domain is not {d}"
+                )));
             }
         }
     }
     if let Some(created) = proof.get("created") {
-        let s = created.as_str().ok_or_else(|| ProofError::Malformed("\"created\" must be a string".into()))?;
+        let s = created
+            .as_str()
+            .ok_or_else(|| ProofError::Malformed("\"created\" must be a string".into()))?;
         let t = ler_model::datetime::parse_datetime(s)
             .map_err(|e| ProofError::Malformed(format!("\"created\" is not a dateTime: {e}")))?;
         // Five minutes of clock skew between signer and verifier is tolerated.
@@ -333,7 +377,9 @@ fn verify_one(
         }
     }
     if let Some(expires) = proof.get("expires") {
-        let s = expires.as_str().ok_or_else(|| ProofError::Malformed("\"expires\" must be a string".into()))?;
+        let s = expires
+            .as_str()
+            .ok_or_else(|| ProofError::Malformed("\"expires\" must be a string".into()))?;
         let t = ler_model::datetime::parse_datetime(s)
             .map_err(|e| ProofError::Malformed(format!("\"expires\" is not a dateTime: {e}")))?;
         if t < expect.now {
@@ -346,7 +392,10 @@ fn verify_one(
 
     let vm = resolver
         .resolve(vm_url)
-        .map_err(|e| ProofError::Unresolved { vm: vm_url.into(), reason: e.to_string() })?;
+        .map_err(|e| ProofError::Unresolved {
+            vm: vm_url.into(),
+            reason: e.to_string(),
+        })?;
     if vm.controller != expect.controller {
         return Err(ProofError::WrongController {
             vm: vm_url.into(),
@@ -355,7 +404,10 @@ fn verify_one(
         });
     }
     if !vm.relationships.iter().any(|r| r == expect.purpose.term()) {
-        return Err(ProofError::NotAuthorized { vm: vm_url.into(), relationship: expect.purpose.term().into() });
+        return Err(ProofError::NotAuthorized {
+            vm: vm_url.into(),
+            relationship: expect.purpose.term().into(),
+        });
     }
 
     // The document the proof covers: for a proof chain, with the proofs it names.
@@ -364,17 +416,27 @@ fn verify_one(
         let ids: Vec<&str> = match prev {
             Value::String(s) => vec![s.as_str()],
             Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => return Err(ProofError::Malformed("\"previousProof\" must be a string or array".into())),
+            _ => {
+                return Err(ProofError::Malformed(
+                    "\"previousProof\" must be a string or array".into(),
+                ));
+            }
         };
         let mut included = Vec::new();
         for id in ids {
             let p = all_proofs
                 .iter()
                 .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
-                .ok_or_else(|| ProofError::Malformed(format!("previous proof {id} is not in the proof set")))?;
+                .ok_or_else(|| {
+                    ProofError::Malformed(format!("previous proof {id} is not in the proof set"))
+                })?;
             included.push(p.clone());
         }
-        secured_part["proof"] = if included.len() == 1 { included.remove(0) } else { Value::Array(included) };
+        secured_part["proof"] = if included.len() == 1 {
+            included.remove(0)
+        } else {
+            Value::Array(included)
+        };
     }
 
     let doc_context = unsecured.get("@context").cloned().unwrap_or(Value::Null);
@@ -397,7 +459,9 @@ fn verify_one(
         }
     }
     let hash = hash_data(suite, &Value::Object(config), &secured_part, docs)?;
-    vm.public_key.verify(&hash, &signature).map_err(|_| ProofError::BadSignature)
+    vm.public_key
+        .verify(&hash, &signature)
+        .map_err(|_| ProofError::BadSignature)
 }
 
 fn as_list(v: &Value) -> Vec<Value> {
@@ -408,23 +472,33 @@ fn as_list(v: &Value) -> Vec<Value> {
 }
 
 fn decode_signature(proof_value: &str) -> Result<[u8; 64], ProofError> {
-    let b58 = proof_value
-        .strip_prefix('z')
-        .ok_or_else(|| ProofError::Malformed("proofValue must be multibase base58btc (start with 'z')".into()))?;
+    let b58 = proof_value.strip_prefix('z').ok_or_else(|| {
+        ProofError::Malformed("proofValue must be multibase base58btc (start with 'z')".into())
+    })?;
     let bytes = bs58::decode(b58)
         .into_vec()
         .map_err(|e| ProofError::Malformed(format!("proofValue is not base58btc: {e}")))?;
-    <[u8; 64]>::try_from(bytes.as_slice())
-        .map_err(|_| ProofError::Malformed(format!("proofValue holds {} bytes, an Ed25519 signature is 64", bytes.len())))
+    <[u8; 64]>::try_from(bytes.as_slice()).map_err(|_| {
+        ProofError::Malformed(format!(
+            "proofValue holds {} bytes, an Ed25519 signature is 64",
+            bytes.len()
+        ))
+    })
 }
 
 /// hashData = SHA-256(canonical proof configuration) ‖ SHA-256(canonical document).
-pub fn hash_data(suite: Cryptosuite, config: &Value, doc: &Value, docs: &Documents) -> Result<[u8; 64], ProofError> {
+pub fn hash_data(
+    suite: Cryptosuite,
+    config: &Value,
+    doc: &Value,
+    docs: &Documents,
+) -> Result<[u8; 64], ProofError> {
     let (c, d) = match suite {
         Cryptosuite::EddsaJcs2022 => (ler_jsonld::jcs(config)?, ler_jsonld::jcs(doc)?),
-        Cryptosuite::EddsaRdfc2022 | Cryptosuite::Ed25519Signature2020 => {
-            (ler_jsonld::canonicalize(config, docs)?, ler_jsonld::canonicalize(doc, docs)?)
-        }
+        Cryptosuite::EddsaRdfc2022 | Cryptosuite::Ed25519Signature2020 => (
+            ler_jsonld::canonicalize(config, docs)?,
+            ler_jsonld::canonicalize(doc, docs)?,
+        ),
     };
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(&Sha256::digest(c.as_bytes()));

@@ -48,17 +48,25 @@ impl Resolver for DidKeyResolver {
             return Err(ResolveError::Unsupported(vm_url.into()));
         }
         if !vm_url.contains('#') {
-            return Err(ResolveError::Invalid(format!("{vm_url} names a DID, not a verification method")));
+            return Err(ResolveError::Invalid(format!(
+                "{vm_url} names a DID, not a verification method"
+            )));
         }
-        let (key, _doc) = ler_crypto::resolve_did_key(vm_url).map_err(|e| ResolveError::Invalid(e.to_string()))?;
+        let (key, _doc) = ler_crypto::resolve_did_key(vm_url)
+            .map_err(|e| ResolveError::Invalid(e.to_string()))?;
         let controller = vm_url.split('#').next().unwrap_or(vm_url).to_string();
         Ok(VerificationMethod {
             id: vm_url.into(),
             controller,
             public_key: key,
-            relationships: ["assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"]
-                .map(String::from)
-                .to_vec(),
+            relationships: [
+                "assertionMethod",
+                "authentication",
+                "capabilityInvocation",
+                "capabilityDelegation",
+            ]
+            .map(String::from)
+            .to_vec(),
         })
     }
 }

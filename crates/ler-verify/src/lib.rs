@@ -56,8 +56,12 @@ impl Report {
     /// The machine form: the vcalm verify response (`verified`, `checks`, `warnings`, `errors`)
     /// plus ler's per-check details.
     pub fn to_json(&self) -> Value {
-        let passed: Vec<&str> =
-            self.checks.iter().filter(|c| c.status == Status::Passed).map(|c| c.check.as_str()).collect();
+        let passed: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Passed)
+            .map(|c| c.check.as_str())
+            .collect();
         let errors: Vec<Value> = self
             .checks
             .iter()
@@ -85,7 +89,11 @@ impl Report {
     }
 
     fn push(&mut self, check: &str, status: Status, message: impl Into<String>) {
-        self.checks.push(Check { check: check.into(), status, message: message.into() });
+        self.checks.push(Check {
+            check: check.into(),
+            status,
+            message: message.into(),
+        });
     }
 }
 
@@ -120,7 +128,11 @@ pub fn verify_bytes(bytes: &[u8], opts: &Options<'_>) -> Report {
         Ok(doc) => verify_credential(&doc, opts),
         Err(e) => {
             let mut r = empty_report("unreadable");
-            r.push("format", Status::Failed, format!("the input is not JSON: {e}"));
+            r.push(
+                "format",
+                Status::Failed,
+                format!("the input is not JSON: {e}"),
+            );
             r
         }
     }
@@ -142,9 +154,16 @@ fn empty_report(kind: &str) -> Report {
 pub fn verify_credential(doc: &Value, opts: &Options<'_>) -> Report {
     let mut r = empty_report(&format!("{:?}", ler_model::kind(doc)));
     r.issuer = issuer_id(doc).map(String::from);
-    r.issuer_name = doc.get("issuer").and_then(|i| i.get("name")).and_then(Value::as_str).map(String::from);
+    r.issuer_name = doc
+        .get("issuer")
+        .and_then(|i| i.get("name"))
+        .and_then(Value::as_str)
+        .map(String::from);
     let subject = first_subject(doc);
-    r.subject = subject.and_then(|s| s.get("id")).and_then(Value::as_str).map(String::from);
+    r.subject = subject
+        .and_then(|s| s.get("id"))
+        .and_then(Value::as_str)
+        .map(String::from);
     r.achievement = subject
         .and_then(|s| s.get("achievement"))
         .and_then(|a| a.get("name"))
@@ -155,23 +174,42 @@ pub fn verify_credential(doc: &Value, opts: &Options<'_>) -> Report {
     // Format: every MUST of the VC / OB3 / CLR specs, with its JSON path.
     let violations = ler_model::validate(doc);
     if violations.is_empty() {
-        r.push("format", Status::Passed, format!("the record follows the {} rules", r.kind));
+        r.push(
+            "format",
+            Status::Passed,
+            format!("the record follows the {} rules", r.kind),
+        );
     } else {
-        let list: Vec<String> = violations.iter().map(|v| format!("{}: {}", v.path, v.message)).collect();
+        let list: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect();
         r.push("format", Status::Failed, list.join("; "));
     }
 
     // Proofs, each bound to the issuer's key through assertionMethod.
     let proof_ok = match r.issuer.clone() {
         None => {
-            r.push("proof", Status::Failed, "the record names no issuer, so no key can be checked against it");
+            r.push(
+                "proof",
+                Status::Failed,
+                "the record names no issuer, so no key can be checked against it",
+            );
             false
         }
         Some(issuer) => {
-            let expect = Expectations { controller: &issuer, purpose: Purpose::Assertion, now: opts.now };
+            let expect = Expectations {
+                controller: &issuer,
+                purpose: Purpose::Assertion,
+                now: opts.now,
+            };
             match ler_proof::verify_proofs(doc, &expect, opts.resolver, opts.documents) {
                 Err(ProofError::NoProof) => {
-                    r.push("proof", Status::Failed, "the record is not signed (it has no proof)");
+                    r.push(
+                        "proof",
+                        Status::Failed,
+                        "the record is not signed (it has no proof)",
+                    );
                     false
                 }
                 Err(e) => {
@@ -182,7 +220,11 @@ pub fn verify_credential(doc: &Value, opts: &Options<'_>) -> Report {
                     let n = outcomes.len();
                     let mut all = true;
                     for (i, o) in outcomes.iter().enumerate() {
-                        let name = if n == 1 { "proof".to_string() } else { format!("proof[{i}]") };
+                        let name = if n == 1 {
+                            "proof".to_string()
+                        } else {
+                            format!("proof[{i}]")
+                        };
                         let suite = o.suite.map_or("unknown suite", |s| s.name());
                         match &o.result {
                             Ok(()) => r.push(
@@ -213,11 +255,12 @@ pub fn verify_credential(doc: &Value, opts: &Options<'_>) -> Report {
 }
 
 fn validity(doc: &Value, now: i64, r: &mut Report) {
-    let (from_key, until_key) = if doc.get("issuanceDate").is_some() && doc.get("validFrom").is_none() {
-        ("issuanceDate", "expirationDate")
-    } else {
-        ("validFrom", "validUntil")
-    };
+    let (from_key, until_key) =
+        if doc.get("issuanceDate").is_some() && doc.get("validFrom").is_none() {
+            ("issuanceDate", "expirationDate")
+        } else {
+            ("validFrom", "validUntil")
+        };
     let read = |k: &str| -> Result<Option<(String, i64)>, String> {
         match doc.get(k) {
             None => Ok(None),
@@ -236,7 +279,11 @@ fn validity(doc: &Value, now: i64, r: &mut Report) {
     };
     if let Some((s, t)) = &from {
         if *t > now {
-            r.push("validity", Status::Failed, format!("not valid yet: valid from {s}"));
+            r.push(
+                "validity",
+                Status::Failed,
+                format!("not valid yet: valid from {s}"),
+            );
             return;
         }
     }

@@ -1,2 +1,49 @@
-//! The `ler` command-line tool.
-fn main() {}
+//! The `ler` command-line tool: keys, issuing and verifying Learning and Employment Records.
+
+mod clock;
+mod cmd_issue;
+mod cmd_key;
+mod cmd_verify;
+mod contexts;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Learning and Employment Records: verifiable credentials for what people learned and where
+/// they worked (W3C VC 2.0, Open Badges 3.0, CLR 2.0).
+#[derive(Parser)]
+#[command(name = "ler", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate and inspect Ed25519 signing keys.
+    Key {
+        #[command(subcommand)]
+        cmd: cmd_key::KeyCommand,
+    },
+    /// Sign a credential and print it.
+    Issue(cmd_issue::IssueArgs),
+    /// Verify credentials and report every check (exit 0: all verified, 1: some not, 2: error).
+    Verify(cmd_verify::VerifyArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Key { cmd } => cmd_key::run(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Issue(args) => cmd_issue::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => cmd_verify::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -12,9 +12,14 @@ use ler_proof::{Expectations, Purpose, StaticResolver};
 use serde_json::Value;
 
 pub fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("LER_REFERENCE_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference"))
-    });
+    let dir = std::env::var_os("LER_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/reference"
+            ))
+        });
     assert!(
         dir.join("vectors").is_dir(),
         "reference data not found at {}: set LER_REFERENCE_DIR to the shared/reference folder",
@@ -61,5 +66,9 @@ pub fn resolver_for(controller: &str, keys: &[PublicKey]) -> StaticResolver {
 pub const NOW: i64 = 1_780_272_000;
 
 pub fn assertion(controller: &str) -> Expectations<'_> {
-    Expectations { controller, purpose: Purpose::Assertion, now: NOW }
+    Expectations {
+        controller,
+        purpose: Purpose::Assertion,
+        now: NOW,
+    }
 }

@@ -58,7 +58,12 @@ fn signed(doc: &Value, suite: Cryptosuite) -> Value {
 
 fn verifies(doc: &Value) -> bool {
     let issuer = issuer();
-    match verify_proofs(doc, &assertion(&issuer), &StaticResolver::new(), Documents::embedded()) {
+    match verify_proofs(
+        doc,
+        &assertion(&issuer),
+        &StaticResolver::new(),
+        Documents::embedded(),
+    ) {
         Ok(outcomes) => outcomes.iter().all(|o| o.result.is_ok()),
         Err(_) => false,
     }
@@ -68,10 +73,12 @@ fn verifies(doc: &Value) -> bool {
 fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
     let mut out = Vec::new();
     let mut m = doc.clone();
-    m["credentialSubject"]["achievement"]["name"] = json!(format!("{}!", doc["name"].as_str().unwrap_or("")));
+    m["credentialSubject"]["achievement"]["name"] =
+        json!(format!("{}!", doc["name"].as_str().unwrap_or("")));
     out.push(("changed value", m));
     let mut m = doc.clone();
-    m["credentialSubject"]["achievement"]["image"] = json!({"id": "https://example.edu/x.png", "type": "Image"});
+    m["credentialSubject"]["achievement"]["image"] =
+        json!({"id": "https://example.edu/x.png", "type": "Image"});
     out.push(("added property", m));
     let mut m = doc.clone();
     if let Some(o) = m["credentialSubject"]["achievement"].as_object_mut() {
@@ -90,7 +97,10 @@ fn mutations(doc: &Value) -> Vec<(&'static str, Value)> {
     let mut m = doc.clone();
     m["issuer"]["id"] = json!("did:example:someone-else");
     out.push(("changed issuer", m));
-    let pv = doc["proof"]["proofValue"].as_str().unwrap_or("").to_string();
+    let pv = doc["proof"]["proofValue"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     for i in [1, pv.len() / 2, pv.len() - 1] {
         let mut chars: Vec<char> = pv.chars().collect();
         chars[i] = if chars[i] == '2' { '3' } else { '2' };

@@ -8,7 +8,13 @@ use serde_json::Value;
 
 use crate::{assertion, docs_with_examples, key_from_multibase, read, read_json, resolver_for};
 
-fn sign_like(doc: &Value, key: &KeyPair, config: &Value, suite: Cryptosuite, docs: &Documents) -> Value {
+fn sign_like(
+    doc: &Value,
+    key: &KeyPair,
+    config: &Value,
+    suite: Cryptosuite,
+    docs: &Documents,
+) -> Value {
     let opts = SignOptions {
         suite,
         verification_method: config["verificationMethod"].as_str().expect("vm").into(),
@@ -18,8 +24,17 @@ fn sign_like(doc: &Value, key: &KeyPair, config: &Value, suite: Cryptosuite, doc
     sign(doc, key, &opts, docs).expect("sign")
 }
 
-fn verify_all(doc: &Value, controller: &str, resolver: &dyn ler_proof::Resolver, docs: &Documents) -> Vec<Result<(), ProofError>> {
-    verify_proofs(doc, &assertion(controller), resolver, docs).expect("has proofs").into_iter().map(|o| o.result).collect()
+fn verify_all(
+    doc: &Value,
+    controller: &str,
+    resolver: &dyn ler_proof::Resolver,
+    docs: &Documents,
+) -> Vec<Result<(), ProofError>> {
+    verify_proofs(doc, &assertion(controller), resolver, docs)
+        .expect("has proofs")
+        .into_iter()
+        .map(|o| o.result)
+        .collect()
 }
 
 #[test]
@@ -30,10 +45,19 @@ fn w3c_eddsa_rdfc_2022_reproduces_proof_value_and_verifies() {
     let doc = read_json("vectors/vc-di-eddsa/unsigned.json");
     let config = read_json("vectors/vc-di-eddsa/eddsa-rdfc-2022/proofConfigDataInt.json");
     let signed = sign_like(&doc, &key, &config, Cryptosuite::EddsaRdfc2022, &docs);
-    assert_eq!(signed["proof"]["proofValue"], read("vectors/vc-di-eddsa/eddsa-rdfc-2022/sigBTC58DataInt.txt").trim());
-    assert_eq!(signed, read_json("vectors/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json"));
+    assert_eq!(
+        signed["proof"]["proofValue"],
+        read("vectors/vc-di-eddsa/eddsa-rdfc-2022/sigBTC58DataInt.txt").trim()
+    );
+    assert_eq!(
+        signed,
+        read_json("vectors/vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json")
+    );
     let r = resolver_for("https://vc.example/issuers/5678", &[key.public_key()]);
-    assert_eq!(verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs), vec![Ok(())]);
+    assert_eq!(
+        verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs),
+        vec![Ok(())]
+    );
 }
 
 #[test]
@@ -44,11 +68,20 @@ fn w3c_eddsa_jcs_2022_reproduces_proof_value_and_verifies() {
     let doc = read_json("vectors/vc-di-eddsa/unsigned.json");
     let config = read_json("vectors/vc-di-eddsa/eddsa-jcs-2022/proofConfigJCS.json");
     let signed = sign_like(&doc, &key, &config, Cryptosuite::EddsaJcs2022, &docs);
-    assert_eq!(signed["proof"]["proofValue"], read("vectors/vc-di-eddsa/eddsa-jcs-2022/sigBTC58JCS.txt").trim());
+    assert_eq!(
+        signed["proof"]["proofValue"],
+        read("vectors/vc-di-eddsa/eddsa-jcs-2022/sigBTC58JCS.txt").trim()
+    );
     let published = read_json("vectors/vc-di-eddsa/eddsa-jcs-2022/signedJCS.json");
     let r = resolver_for("https://vc.example/issuers/5678", &[key.public_key()]);
-    assert_eq!(verify_all(&published, "https://vc.example/issuers/5678", &r, &docs), vec![Ok(())]);
-    assert_eq!(verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs), vec![Ok(())]);
+    assert_eq!(
+        verify_all(&published, "https://vc.example/issuers/5678", &r, &docs),
+        vec![Ok(())]
+    );
+    assert_eq!(
+        verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs),
+        vec![Ok(())]
+    );
 }
 
 #[test]
@@ -58,10 +91,16 @@ fn w3c_ed25519_signature_2020_verifies() {
     let key = key_from_multibase(keys["privateKeyMultibase"].as_str().expect("key"));
     let signed = read_json("vectors/vc-di-eddsa/Ed25519Signature2020/signedEdSig.json");
     let r = resolver_for("https://vc.example/issuers/5678", &[key.public_key()]);
-    assert_eq!(verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs), vec![Ok(())]);
+    assert_eq!(
+        verify_all(&signed, "https://vc.example/issuers/5678", &r, &docs),
+        vec![Ok(())]
+    );
     let mut tampered = signed.clone();
     tampered["credentialSubject"]["alumniOf"] = "Another School".into();
-    assert_eq!(verify_all(&tampered, "https://vc.example/issuers/5678", &r, &docs), vec![Err(ProofError::BadSignature)]);
+    assert_eq!(
+        verify_all(&tampered, "https://vc.example/issuers/5678", &r, &docs),
+        vec![Err(ProofError::BadSignature)]
+    );
 }
 
 #[test]
@@ -75,10 +114,18 @@ fn w3c_proof_set_and_chain_verify_each_proof() {
         .map(|p| key_from_multibase(p["privateKeyMultibase"].as_str().expect("key")).public_key())
         .collect();
     let r = resolver_for("https://vc.example/issuers/5678", &keys);
-    for file in ["signedProofSet1.json", "signedProofSet2.json", "signedProofChain1.json", "signedProofChain2.json"] {
+    for file in [
+        "signedProofSet1.json",
+        "signedProofSet2.json",
+        "signedProofChain1.json",
+        "signedProofChain2.json",
+    ] {
         let doc = read_json(&format!("vectors/vc-di-eddsa/proof-set-chain/{file}"));
         let results = verify_all(&doc, "https://vc.example/issuers/5678", &r, &docs);
-        assert!(!results.is_empty() && results.iter().all(Result::is_ok), "{file}: {results:?}");
+        assert!(
+            !results.is_empty() && results.iter().all(Result::is_ok),
+            "{file}: {results:?}"
+        );
     }
     // One bad proof in a set fails the set.
     let mut doc = read_json("vectors/vc-di-eddsa/proof-set-chain/signedProofSet2.json");
@@ -91,10 +138,20 @@ fn w3c_proof_set_and_chain_verify_each_proof() {
 fn onedtech(dir: &str) {
     let docs = Documents::embedded();
     let expected = read_json(&format!("vectors/{dir}/expected.json"));
-    let key = KeyPair::from_secret_multibase(expected["secretKeyMultibase"].as_str().expect("key")).expect("legacy key");
-    assert_eq!(key.public_key().to_multibase(), expected["publicKeyMultibase"].as_str().expect("pk"));
+    let key = KeyPair::from_secret_multibase(expected["secretKeyMultibase"].as_str().expect("key"))
+        .expect("legacy key");
+    assert_eq!(
+        key.public_key().to_multibase(),
+        expected["publicKeyMultibase"].as_str().expect("pk")
+    );
     let doc = read_json(&format!("vectors/{dir}/unsigned.json"));
-    let signed = sign_like(&doc, &key, &expected["proofConfig"], Cryptosuite::EddsaRdfc2022, docs);
+    let signed = sign_like(
+        &doc,
+        &key,
+        &expected["proofConfig"],
+        Cryptosuite::EddsaRdfc2022,
+        docs,
+    );
     assert_eq!(signed["proof"]["proofValue"], expected["proofValue"]);
     let published = read_json(&format!("vectors/{dir}/signed.json"));
     let published_proof = match &published["proof"] {
