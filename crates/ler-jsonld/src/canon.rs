@@ -237,11 +237,10 @@ impl State<'_> {
                 self.remaining_permutations -= 1;
                 if let Some((path, issuer_copy)) =
                     self.try_permutation(&perm, &issuer, &chosen_path)?
+                    && (chosen_path.is_empty() || path < chosen_path)
                 {
-                    if chosen_path.is_empty() || path < chosen_path {
-                        chosen_path = path;
-                        chosen_issuer = Some(issuer_copy);
-                    }
+                    chosen_path = path;
+                    chosen_issuer = Some(issuer_copy);
                 }
                 more = next_permutation(&mut perm);
             }

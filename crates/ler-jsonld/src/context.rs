@@ -310,10 +310,10 @@ fn process_object(
     _limits: &Limits,
 ) -> Result<(), Error> {
     let _ = docs;
-    if let Some(v) = map.get("@version") {
-        if v.as_f64() != Some(1.1) {
-            return Err(Error::InvalidContext("@version must be 1.1".into()));
-        }
+    if let Some(v) = map.get("@version")
+        && v.as_f64() != Some(1.1)
+    {
+        return Err(Error::InvalidContext("@version must be 1.1".into()));
     }
     if map.contains_key("@import") {
         return Err(Error::Unsupported {
@@ -366,13 +366,13 @@ fn process_object(
             }
         }
     }
-    if let Some(v) = map.get("@direction") {
-        if !matches!(v, Value::Null) {
-            return Err(Error::Unsupported {
-                path: "@context.@direction".into(),
-                feature: "@direction (base direction is not signed by RDF canonicalization)".into(),
-            });
-        }
+    if let Some(v) = map.get("@direction")
+        && !matches!(v, Value::Null)
+    {
+        return Err(Error::Unsupported {
+            path: "@context.@direction".into(),
+            feature: "@direction (base direction is not signed by RDF canonicalization)".into(),
+        });
     }
     let protected = match map.get("@protected") {
         None => false,
@@ -778,44 +778,40 @@ pub(crate) fn expand_iri(
     if has_keyword_form(value) {
         return Ok(None);
     }
-    if let Some(local) = local {
-        if local.contains_key(value) && defined.get(value) != Some(&true) {
-            create_term(active, local, value, defined, false, false)?;
-        }
+    if let Some(local) = local
+        && local.contains_key(value)
+        && defined.get(value) != Some(&true)
+    {
+        create_term(active, local, value, defined, false, false)?;
     }
-    if vocab {
-        if let Some(def) = active.terms.get(value) {
-            return Ok(def.iri.clone());
-        }
+    if vocab && let Some(def) = active.terms.get(value) {
+        return Ok(def.iri.clone());
     }
     if let Some(colon) = colon_after_first(value) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Ok(Some(value.to_string()));
         }
-        if let Some(local) = local {
-            if local.contains_key(prefix) && defined.get(prefix) != Some(&true) {
-                create_term(active, local, prefix, defined, false, false)?;
-            }
+        if let Some(local) = local
+            && local.contains_key(prefix)
+            && defined.get(prefix) != Some(&true)
+        {
+            create_term(active, local, prefix, defined, false, false)?;
         }
-        if let Some(def) = active.terms.get(prefix) {
-            if let (Some(iri), true) = (&def.iri, def.prefix) {
-                return Ok(Some(format!("{iri}{suffix}")));
-            }
+        if let Some(def) = active.terms.get(prefix)
+            && let (Some(iri), true) = (&def.iri, def.prefix)
+        {
+            return Ok(Some(format!("{iri}{suffix}")));
         }
         if is_absolute_iri(value) {
             return Ok(Some(value.to_string()));
         }
     }
-    if vocab {
-        if let Some(v) = &active.vocab {
-            return Ok(Some(format!("{v}{value}")));
-        }
+    if vocab && let Some(v) = &active.vocab {
+        return Ok(Some(format!("{v}{value}")));
     }
-    if document_relative {
-        if let Some(base) = &active.base {
-            return Ok(Some(resolve_against(base, value)));
-        }
+    if document_relative && let Some(base) = &active.base {
+        return Ok(Some(resolve_against(base, value)));
     }
     Ok(Some(value.to_string()))
 }
@@ -833,34 +829,28 @@ pub(crate) fn expand_iri_ro(
     if has_keyword_form(value) {
         return None;
     }
-    if vocab {
-        if let Some(def) = active.terms.get(value) {
-            return def.iri.clone();
-        }
+    if vocab && let Some(def) = active.terms.get(value) {
+        return def.iri.clone();
     }
     if let Some(colon) = colon_after_first(value) {
         let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
         if prefix == "_" || suffix.starts_with("//") {
             return Some(value.to_string());
         }
-        if let Some(def) = active.terms.get(prefix) {
-            if let (Some(iri), true) = (&def.iri, def.prefix) {
-                return Some(format!("{iri}{suffix}"));
-            }
+        if let Some(def) = active.terms.get(prefix)
+            && let (Some(iri), true) = (&def.iri, def.prefix)
+        {
+            return Some(format!("{iri}{suffix}"));
         }
         if is_absolute_iri(value) {
             return Some(value.to_string());
         }
     }
-    if vocab {
-        if let Some(v) = &active.vocab {
-            return Some(format!("{v}{value}"));
-        }
+    if vocab && let Some(v) = &active.vocab {
+        return Some(format!("{v}{value}"));
     }
-    if document_relative {
-        if let Some(base) = &active.base {
-            return Some(resolve_against(base, value));
-        }
+    if document_relative && let Some(base) = &active.base {
+        return Some(resolve_against(base, value));
     }
     Some(value.to_string())
 }

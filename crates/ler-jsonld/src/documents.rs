@@ -67,6 +67,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
         include_str!("../contexts/clr-v2p0-context-2.0.1.json"),
     ),
+    (
+        "https://w3id.org/ler/employment/v1",
+        include_str!("../contexts/ler-employment-v1.jsonld"),
+    ),
 ];
 
 /// Most processed contexts a [`Documents`] keeps; past that the cache starts over.

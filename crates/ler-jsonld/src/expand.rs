@@ -63,12 +63,13 @@ pub(crate) fn expand_document(
     let root = docs.root_context();
     let items = ex.expand(&root, None, doc, 0)?;
     // A top-level object with only @graph stands for its graph's contents.
-    if let [Item::Node(n)] = items.as_slice() {
-        if n.id.is_none() && n.types.is_empty() && n.props.is_empty() {
-            if let Some(g) = &n.graph {
-                return Ok(g.clone());
-            }
-        }
+    if let [Item::Node(n)] = items.as_slice()
+        && n.id.is_none()
+        && n.types.is_empty()
+        && n.props.is_empty()
+        && let Some(g) = &n.graph
+    {
+        return Ok(g.clone());
     }
     Ok(items)
 }

@@ -345,12 +345,12 @@ fn verify_one(
         });
     }
     if let Purpose::Authentication { challenge, domain } = &expect.purpose {
-        if let Some(c) = challenge {
-            if proof.get("challenge").and_then(Value::as_str) != Some(c.as_str()) {
-                return Err(ProofError::ChallengeMismatch(
-                    "the proof's challenge is not the one sent".into(),
-                ));
-            }
+        if let Some(c) = challenge
+            && proof.get("challenge").and_then(Value::as_str) != Some(c.as_str())
+        {
+            return Err(ProofError::ChallengeMismatch(
+                "the proof's challenge is not the one sent".into(),
+            ));
         }
         if let Some(d) = domain {
             let ok = match proof.get("domain") {

@@ -277,21 +277,21 @@ fn validity(doc: &Value, now: i64, r: &mut Report) {
             return;
         }
     };
-    if let Some((s, t)) = &from {
-        if *t > now {
-            r.push(
-                "validity",
-                Status::Failed,
-                format!("not valid yet: valid from {s}"),
-            );
-            return;
-        }
+    if let Some((s, t)) = &from
+        && *t > now
+    {
+        r.push(
+            "validity",
+            Status::Failed,
+            format!("not valid yet: valid from {s}"),
+        );
+        return;
     }
-    if let Some((s, t)) = &until {
-        if *t < now {
-            r.push("validity", Status::Failed, format!("expired on {s}"));
-            return;
-        }
+    if let Some((s, t)) = &until
+        && *t < now
+    {
+        r.push("validity", Status::Failed, format!("expired on {s}"));
+        return;
     }
     let msg = match (&from, &until) {
         (Some((f, _)), Some((u, _))) => format!("valid from {f} until {u}"),

@@ -1,6 +1,7 @@
 //! The `ler` command-line tool: keys, issuing and verifying Learning and Employment Records.
 
 mod clock;
+mod cmd_demo;
 mod cmd_issue;
 mod cmd_key;
 mod cmd_verify;
@@ -28,6 +29,8 @@ enum Command {
     },
     /// Sign a credential and print it.
     Issue(cmd_issue::IssueArgs),
+    /// A guided tour: make a key, issue an Open Badge, verify it, and see tampering caught.
+    Demo(cmd_demo::DemoArgs),
     /// Verify credentials and report every check (exit 0: all verified, 1: some not, 2: error).
     Verify(cmd_verify::VerifyArgs),
 }
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Key { cmd } => cmd_key::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Issue(args) => cmd_issue::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -57,7 +57,7 @@ pub fn resolver_for(controller: &str, keys: &[PublicKey]) -> StaticResolver {
     let mut r = StaticResolver::new();
     for k in keys {
         let vm = ler_crypto::did_key_verification_method(k);
-        r.insert(&vm, controller, k.clone());
+        r.insert(&vm, controller, *k);
     }
     r
 }

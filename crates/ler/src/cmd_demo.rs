@@ -1,0 +1,116 @@
+//! `ler demo`: a guided tour of the main job — make a key, issue an Open Badge, verify it, and
+//! watch a tampered copy fail — in a fresh folder, printing the commands to do it by hand.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use ler_proof::{Cryptosuite, DidKeyResolver, Purpose, SignOptions};
+use serde_json::Value;
+
+use crate::clock;
+
+const OB3_FIXTURE: &str = include_str!("../../../fixtures/ob3-achievement.json");
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where to write the demo's files (a new temporary folder when not given).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let dir = match args.dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!("ler-demo-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let key = ler_crypto::KeyPair::generate();
+    let did = ler_crypto::did_key(&key.public_key());
+    let key_path = dir.join("issuer-key.json");
+    write_private(
+        &key_path,
+        &serde_json::to_vec_pretty(&ler_crypto::encode_key_file(&key, None))?,
+    )?;
+    println!(
+        "1. An issuer key (ler key generate --out {}):\n   {did}\n",
+        key_path.display()
+    );
+
+    let unsigned: Value = serde_json::from_str(&OB3_FIXTURE.replace("did:key:ISSUER", &did))?;
+    let unsigned_path = dir.join("badge-unsigned.json");
+    std::fs::write(&unsigned_path, serde_json::to_vec_pretty(&unsigned)?)?;
+    let docs = ler_jsonld::Documents::embedded();
+    let opts = SignOptions {
+        suite: Cryptosuite::EddsaRdfc2022,
+        verification_method: ler_crypto::did_key_verification_method(&key.public_key()),
+        created: Some(clock::format_datetime(clock::now())),
+        purpose: Purpose::Assertion,
+    };
+    let signed = ler_proof::sign(&unsigned, &key, &opts, docs)?;
+    let signed_path = dir.join("badge.json");
+    std::fs::write(&signed_path, serde_json::to_vec_pretty(&signed)?)?;
+    println!(
+        "2. An Open Badges 3.0 credential, signed with eddsa-rdfc-2022\n   (ler issue --key {} {} > {}):\n   {}\n",
+        key_path.display(),
+        unsigned_path.display(),
+        signed_path.display(),
+        signed["name"].as_str().unwrap_or("")
+    );
+
+    let verify = |doc: &Value| {
+        let opts = ler_verify::Options {
+            documents: docs,
+            resolver: &DidKeyResolver,
+            now: clock::now(),
+        };
+        ler_verify::verify_credential(doc, &opts)
+    };
+    let report = verify(&signed);
+    println!(
+        "3. Verified by anyone (ler verify {}):",
+        signed_path.display()
+    );
+    print_checks(&report);
+
+    let mut tampered = signed.clone();
+    tampered["credentialSubject"]["achievement"]["name"] = "Master Welder".into();
+    let tampered_path = dir.join("badge-tampered.json");
+    std::fs::write(&tampered_path, serde_json::to_vec_pretty(&tampered)?)?;
+    let report = verify(&tampered);
+    println!(
+        "\n4. The same credential with the achievement renamed (ler verify {}):",
+        tampered_path.display()
+    );
+    print_checks(&report);
+    println!("\nThe files are in {}.", dir.display());
+    Ok(())
+}
+
+fn print_checks(r: &ler_verify::Report) {
+    println!(
+        "   {}",
+        if r.verified {
+            "VERIFIED"
+        } else {
+            "NOT VERIFIED"
+        }
+    );
+    for c in &r.checks {
+        println!("   [{:?}] {}: {}", c.status, c.check, c.message);
+    }
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
