@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use ler_proof::{Cryptosuite, DidKeyResolver, Purpose, SignOptions};
+use ler_proof::{Cryptosuite, Purpose, SignOptions};
 use serde_json::Value;
 
 use crate::clock;
@@ -58,14 +58,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         signed["name"].as_str().unwrap_or("")
     );
 
-    let verify = |doc: &Value| {
-        let opts = ler_verify::Options {
-            documents: docs,
-            resolver: &DidKeyResolver,
-            now: clock::now(),
-        };
-        ler_verify::verify_credential(doc, &opts)
-    };
+    let verifier = ler_verify::Verifier::new(ler_verify::Options {
+        documents: docs,
+        fetcher: &ler_verify::Offline,
+        trust: None,
+        now: clock::now(),
+        recipient: None,
+        challenge: None,
+        domain: None,
+    });
+    let verify = |doc: &Value| verifier.verify_value(doc);
     let report = verify(&signed);
     println!(
         "3. Verified by anyone (ler verify {}):",

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use ler_proof::DidKeyResolver;
-use ler_verify::{Options, Report, Status};
+use ler_verify::{Offline, Options, Report, Status, Verifier};
 
 use crate::{clock, contexts};
 
@@ -35,11 +34,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--at {t:?} is not an RFC 3339 date-time"))?,
         None => clock::now(),
     };
-    let opts = Options {
+    let verifier = Verifier::new(Options {
         documents: &docs,
-        resolver: &DidKeyResolver,
+        fetcher: &Offline,
+        trust: None,
         now,
-    };
+        recipient: None,
+        challenge: None,
+        domain: None,
+    });
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut all_verified = true;
@@ -51,7 +54,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let report = ler_verify::verify_bytes(line.as_bytes(), &opts);
+                let report = verifier.verify_bytes(line.as_bytes());
                 all_verified &= report.verified;
                 print_report(
                     &mut out,
@@ -63,7 +66,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         } else {
             let bytes =
                 std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let report = ler_verify::verify_bytes(&bytes, &opts);
+            let report = verifier.verify_bytes(&bytes);
             all_verified &= report.verified;
             print_report(&mut out, &file.display().to_string(), &report, args.json)?;
         }

@@ -1,0 +1,1 @@
+//! Bitstring Status List: encode, decode, allocate (being written).
