@@ -38,7 +38,7 @@ pub(super) fn credential(c: &mut Checker, obj: &Object, at: &Path, embedded: usi
         );
     }
     c.text(obj, at, "name", "clr.name.required", what);
-    if get(obj, "validFrom").is_none() {
+    if get(obj, "validFrom").is_none() && !ob3::is_v1(obj) {
         c.push(
             &at.key("validFrom"),
             "clr.validFrom.required",

@@ -5,11 +5,11 @@
 use serde_json::Value;
 
 use super::{Checker, MAX_EMBEDDED, Object, describe, get, is_text, is_url, vc};
-use crate::kind::type_names;
+use crate::kind::{first_context, type_names};
 use crate::path::Path;
 use crate::vocab::{
     ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, IDENTIFIER_TYPES, OB3_CONTEXT, RESULT_STATUSES,
-    RESULT_TYPES, is_ob3_context,
+    RESULT_TYPES, VC_V1_CONTEXT, is_ob3_context,
 };
 
 /// An `AchievementCredential` (or `OpenBadgeCredential`).
@@ -65,7 +65,8 @@ fn single_subject(c: &mut Checker, at: &Path, what: &str) {
 }
 
 /// What OB 3.0 adds to the VC envelope of its credentials: the OB context second, `id` and
-/// `validFrom` required, and the shared parts.
+/// `validFrom` required (a VC 1.1 credential, as OB 3.0 was first published, has `issuanceDate`
+/// instead, which the vc rules require), and the shared parts.
 fn envelope(c: &mut Checker, obj: &Object, at: &Path, embedded: usize) {
     context_item(
         c,
@@ -84,7 +85,7 @@ fn envelope(c: &mut Checker, obj: &Object, at: &Path, embedded: usize) {
             "an open badges credential requires id, a url",
         );
     }
-    if get(obj, "validFrom").is_none() {
+    if get(obj, "validFrom").is_none() && !is_v1(obj) {
         c.push(
             &at.key("validFrom"),
             "ob3.validFrom.required",
@@ -92,6 +93,11 @@ fn envelope(c: &mut Checker, obj: &Object, at: &Path, embedded: usize) {
         );
     }
     shared(c, obj, at, embedded);
+}
+
+/// Whether the first context is the VC 1.1 one.
+pub(super) fn is_v1(obj: &Object) -> bool {
+    first_context(obj) == Some(VC_V1_CONTEXT)
 }
 
 /// The parts OB 3.0 and CLR 2.0 credentials share: the issuer Profile, image, awardedDate,

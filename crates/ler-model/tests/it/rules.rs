@@ -589,6 +589,16 @@ fn ob3_cases() -> Vec<Case> {
             vec![],
         ),
         (
+            "ob3 on vc 1.1 needs issuanceDate, not validFrom",
+            remove(set(ob3(), "/@context/0", json!(V1)), "/validFrom"),
+            vec![("$.issuanceDate", "vc1.issuanceDate.required")],
+        ),
+        (
+            "clr on vc 1.1 needs issuanceDate, not validFrom",
+            remove(set(clr(), "/@context/0", json!(V1)), "/validFrom"),
+            vec![("$.issuanceDate", "vc1.issuanceDate.required")],
+        ),
+        (
             "ob3 id missing",
             remove(ob3(), "/id"),
             vec![("$.id", "ob3.id.required")],
