@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{Checker, Object, describe, get, is_url};
 use crate::datetime::parse_datetime;
+use crate::kind::type_names;
 use crate::path::Path;
 use crate::vocab::{VC_V1_CONTEXT, VC_V2_CONTEXT};
 
@@ -16,7 +17,7 @@ pub(super) enum Version {
 
 /// The checks every credential gets: `@context`, `type`, `id`, `issuer`, `credentialSubject`,
 /// the validity period and the shape of status, schema, proof, evidence, terms and refresh.
-pub(super) fn credential(c: &mut Checker, obj: &Object, at: &Path) -> Version {
+pub(super) fn credential(c: &mut Checker, obj: &Object, at: &Path) {
     let version = context(c, obj, at);
     types(
         c,
@@ -107,7 +108,6 @@ pub(super) fn credential(c: &mut Checker, obj: &Object, at: &Path) -> Version {
             "a refreshService object",
         );
     }
-    version
 }
 
 /// The checks a presentation gets, and each embedded credential validated in full.
@@ -156,6 +156,20 @@ pub(super) fn presentation(c: &mut Checker, obj: &Object, at: &Path, embedded: u
     };
     for (item, path) in items {
         match item {
+            // A VC 2.0 enveloped credential (a JWT or COSE credential in a data: URL) is
+            // opaque here; the securing mechanism's code looks inside.
+            Value::Object(enveloped)
+                if type_names(enveloped.get("type")).contains(&"EnvelopedVerifiableCredential") =>
+            {
+                c.url(
+                    enveloped,
+                    &path,
+                    "id",
+                    true,
+                    "vp.verifiableCredential.item",
+                    "an enveloped credential",
+                );
+            }
             Value::Object(_) => c.document(item, &path, embedded + 1),
             Value::Null => {}
             // A VC 1.1 presentation may carry a credential as a compact JWT string.

@@ -539,6 +539,27 @@ fn vc_cases() -> Vec<Case> {
             vec![("$.verifiableCredential[0]", "vp.verifiableCredential.item")],
         ),
         (
+            "presentation with an enveloped credential passes",
+            set(
+                vp(),
+                "/verifiableCredential/0",
+                json!({"@context": [V2], "id": "data:application/vc+jwt,eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "type": "EnvelopedVerifiableCredential"}),
+            ),
+            vec![],
+        ),
+        (
+            "presentation with an enveloped credential without id",
+            set(
+                vp(),
+                "/verifiableCredential/0",
+                json!({"@context": [V2], "type": ["EnvelopedVerifiableCredential"]}),
+            ),
+            vec![(
+                "$.verifiableCredential[0].id",
+                "vp.verifiableCredential.item",
+            )],
+        ),
+        (
             "vc 1.1 presentation may hold a jwt",
             json!({"@context": [V1], "type": "VerifiablePresentation", "verifiableCredential": ["eyJ.e30.sig"]}),
             vec![],
