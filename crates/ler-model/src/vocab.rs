@@ -9,6 +9,45 @@ pub const OB3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3
 /// The CLR 2.0 context ler writes (any `context-2.0.x.json` is accepted when reading).
 pub const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
 /// ler's employment record context (`crates/ler-jsonld/contexts/ler-employment-v1.jsonld`).
+///
+/// # Employment records
+///
+/// The record is a VC 2.0 credential with the context `https://w3id.org/ler/employment/v1`
+/// (`crates/ler-jsonld/contexts/ler-employment-v1.jsonld`, terms in
+/// `https://w3id.org/ler/employment/vocab#`). Its subject flattens one LER-RS
+/// `EmployerHistoryType` with one `PositionHistoryType` (HR Open 4.x,
+/// `common/json/profile/EmployerHistoryType.json`, `BaseHistoryType.json`):
+///
+/// | ler `EmploymentSubject`        | HR Open LER-RS                                                        |
+/// |--------------------------------|-----------------------------------------------------------------------|
+/// | `employer` (`Employer`)        | `EmployerHistoryType.organization` (`OrganizationType`)               |
+/// | `employer.name`                | `organization.tradeName` (or `name`)                                  |
+/// | `employer.id` (optional URL)   | `organization.domainName` / `legalIds` / `taxIds`, written as a URL   |
+/// | `positionTitle`                | `positionHistories[].title`                                           |
+/// | `startDate`                    | `positionHistories[].start` (`FormattedDateTimeType`)                 |
+/// | `endDate` (optional)           | `positionHistories[].end`; absent when `current` is true              |
+/// | `employmentType` (optional)    | `workRelationshipTypeCode` (`Employment`, `Contract`, `Volunteering`), or the older `resourceRelationshipCode` (`Employee`, `Internship`, `Apprenticeship`...) |
+/// | `hoursPerWeek` (optional)      | `ScheduleType.hours` over a week (`PositionProfileType.shiftSchedules`) |
+/// | `location` (`Location`, opt.)  | `positionHistories[].location` (`LocationType`/`AddressType`)         |
+/// | `location.addressLocality`     | `city`                                                                |
+/// | `location.addressRegion`       | `countrySubDivisions[].value`                                         |
+/// | `location.addressCountry`      | `countryCode` (ISO 3166-1 alpha-2)                                    |
+/// | `location.postalCode`          | `postalCode`                                                          |
+/// | `pay` (`Pay`, optional)        | `RemunerationPackageType.ranges[]` (`RemunerationRangeType`)          |
+/// | `pay.amount`                   | `referenceAmount.value` (`AmountType`)                                |
+/// | `pay.currency`                 | `referenceAmount.currency` (ISO 4217)                                 |
+/// | `pay.period`                   | `intervalCode` (`PayRateIntervalCodeList`: `Hour`, `Week`, `Year`...) |
+///
+/// Dates are `xsd:date` or `xsd:dateTime`; LER-RS also allows a bare year or year-month, which an
+/// importer widens to the first day. The subject's `id` is the worker (holder), as in any VC.
+/// `Employer`, `Location` and `Pay` objects carry their `type` because their terms are defined in
+/// type-scoped contexts: without it, signing in JSON-LD safe mode fails on undefined terms.
+///
+/// In the context, `hoursPerWeek` and `pay.amount` are typed `xsd:double`: JSON numbers are
+/// doubles, and JSON-LD writes a fractional number in double form (`2.15E1`), which would be an
+/// ill-formed `xsd:decimal`. `startDate` and `endDate` carry no datatype because either a date or
+/// a date-time may appear. `employer.name` is the VC 2.0 context's `name`; the address fields map
+/// to schema.org, as OB 3.0's `Address` does.
 pub const EMPLOYMENT_CONTEXT: &str = "https://w3id.org/ler/employment/v1";
 /// The vocabulary the employment context maps its terms into.
 pub const EMPLOYMENT_VOCAB: &str = "https://w3id.org/ler/employment/vocab#";

@@ -1,36 +1,7 @@
 //! ler's employment record: an `EmploymentCredential` whose subject follows the HR Open LER-RS
 //! employment history fields.
 //!
-//! The record is a VC 2.0 credential with the context `https://w3id.org/ler/employment/v1`
-//! (`crates/ler-jsonld/contexts/ler-employment-v1.jsonld`, terms in
-//! `https://w3id.org/ler/employment/vocab#`). Its subject flattens one LER-RS
-//! `EmployerHistoryType` with one `PositionHistoryType` (HR Open 4.x,
-//! `common/json/profile/EmployerHistoryType.json`, `BaseHistoryType.json`):
-//!
-//! | ler `EmploymentSubject`        | HR Open LER-RS                                                        |
-//! |--------------------------------|-----------------------------------------------------------------------|
-//! | `employer` (`Employer`)        | `EmployerHistoryType.organization` (`OrganizationType`)               |
-//! | `employer.name`                | `organization.tradeName` (or `name`)                                  |
-//! | `employer.id` (optional URL)   | `organization.domainName` / `legalIds` / `taxIds`, written as a URL   |
-//! | `positionTitle`                | `positionHistories[].title`                                           |
-//! | `startDate`                    | `positionHistories[].start` (`FormattedDateTimeType`)                 |
-//! | `endDate` (optional)           | `positionHistories[].end`; absent when `current` is true              |
-//! | `employmentType` (optional)    | `workRelationshipTypeCode` (`Employment`, `Contract`, `Volunteering`), or the older `resourceRelationshipCode` (`Employee`, `Internship`, `Apprenticeship`...) |
-//! | `hoursPerWeek` (optional)      | `ScheduleType.hours` over a week (`PositionProfileType.shiftSchedules`) |
-//! | `location` (`Location`)        | `positionHistories[].location` (`LocationType`/`AddressType`)         |
-//! | `location.addressLocality`     | `city`                                                                |
-//! | `location.addressRegion`       | `countrySubDivisions[].value`                                         |
-//! | `location.addressCountry`      | `countryCode` (ISO 3166-1 alpha-2)                                    |
-//! | `location.postalCode`          | `postalCode`                                                          |
-//! | `pay` (`Pay`, optional)        | `RemunerationPackageType.ranges[]` (`RemunerationRangeType`)          |
-//! | `pay.amount`                   | `referenceAmount.value` (`AmountType`)                                |
-//! | `pay.currency`                 | `referenceAmount.currency` (ISO 4217)                                 |
-//! | `pay.period`                   | `intervalCode` (`PayRateIntervalCodeList`: `Hour`, `Week`, `Year`...) |
-//!
-//! Dates are `xsd:date` or `xsd:dateTime`; LER-RS also allows a bare year or year-month, which an
-//! importer widens to the first day. The subject's `id` is the worker (holder), as in any VC.
-//! `Employer`, `Location` and `Pay` objects carry their `type` because their terms are defined in
-//! type-scoped contexts: without it, signing in JSON-LD safe mode fails on undefined terms.
+//! The field mapping to LER-RS is documented on [`crate::vocab::EMPLOYMENT_CONTEXT`].
 
 use serde_json::Value;
 
