@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
             verification_method: ler_crypto::did_key_verification_method(&key.public_key()),
             created: Some("2026-01-01T00:00:00Z".into()),
             purpose: Purpose::Assertion,
+            expires: None,
         };
         let signed = sign(&doc, &key, &opts, docs).expect("sign");
         let text = serde_json::to_string(&signed).expect("json");

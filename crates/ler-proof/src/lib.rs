@@ -10,10 +10,15 @@
 //! controller through the right verification relationship, the proof purpose, and `created` /
 //! `expires` against the caller's clock. A proof set verifies only if every proof does.
 
+mod jose;
 mod resolver;
 #[cfg(test)]
 mod tests;
 
+pub use jose::{
+    DecodedJwt, JWS_ALG, JoseError, REGISTERED_CLAIMS, VcJwtForm, VerifiedJwt, decode_jwt,
+    issuer_id, sign_jwt, sign_vc_jwt, verify_jwt,
+};
 pub use resolver::{DidKeyResolver, ResolveError, Resolver, StaticResolver, VerificationMethod};
 
 use ler_crypto::KeyPair;
@@ -173,6 +178,8 @@ pub struct SignOptions {
     pub created: Option<String>,
     /// The proof purpose.
     pub purpose: Purpose,
+    /// `expires`, when the proof should stop being accepted.
+    pub expires: Option<String>,
 }
 
 /// Adds a proof to `doc` (a proof set if it already has one) and returns the secured document.
@@ -206,6 +213,9 @@ pub fn sign(
         opts.verification_method.clone().into(),
     );
     proof.insert("proofPurpose".into(), opts.purpose.term().into());
+    if let Some(e) = &opts.expires {
+        proof.insert("expires".into(), e.clone().into());
+    }
     if let Purpose::Authentication { challenge, domain } = &opts.purpose {
         if let Some(c) = challenge {
             proof.insert("challenge".into(), c.clone().into());

@@ -150,6 +150,7 @@ impl<'a> Verifier<'a> {
         describe(doc, &mut r);
         r.credential = Some(doc.clone());
         self.format_check(doc, &mut r);
+        self.contexts_check(doc, &mut r);
         let proof_ok = match r.issuer.clone() {
             None => {
                 r.push(
@@ -190,6 +191,51 @@ impl<'a> Verifier<'a> {
                 .map(|v| format!("{}: {}", v.path, v.message))
                 .collect();
             r.push("format", Status::Failed, list.join("; "));
+        }
+    }
+
+    /// Every context must be a pinned document; an inline context is a warning, and an inline
+    /// `@vocab` a failure (it would give any undefined term a meaning nobody pinned).
+    pub(crate) fn contexts_check(&self, doc: &Value, r: &mut Report) {
+        let Some(ctx) = doc.get("@context") else {
+            return;
+        };
+        let mut inline = false;
+        for item in as_slice(ctx) {
+            match item {
+                Value::String(url) => {
+                    if self.opts.documents.get(url).is_none() {
+                        r.push(
+                            "contexts",
+                            Status::Failed,
+                            format!("unknown context {url}: ler only uses contexts it has pinned"),
+                        );
+                        return;
+                    }
+                }
+                Value::Object(o) if o.contains_key("@vocab") => {
+                    r.push(
+                        "contexts",
+                        Status::Failed,
+                        "an inline context sets @vocab, which would give any undefined term a meaning no pinned context defines",
+                    );
+                    return;
+                }
+                _ => inline = true,
+            }
+        }
+        if inline {
+            r.push(
+                "contexts",
+                Status::Skipped,
+                "the record defines some terms inline rather than in a published context",
+            );
+        } else {
+            r.push(
+                "contexts",
+                Status::Passed,
+                "every context is a pinned, published document",
+            );
         }
     }
 

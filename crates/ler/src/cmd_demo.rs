@@ -46,6 +46,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         verification_method: ler_crypto::did_key_verification_method(&key.public_key()),
         created: Some(clock::format_datetime(clock::now())),
         purpose: Purpose::Assertion,
+        expires: None,
     };
     let signed = ler_proof::sign(&unsigned, &key, &opts, docs)?;
     let signed_path = dir.join("badge.json");

@@ -125,6 +125,7 @@ pub fn run(args: IssueArgs) -> anyhow::Result<()> {
         verification_method,
         created: Some(created),
         purpose: Purpose::Assertion,
+        expires: None,
     };
     let signed = ler_proof::sign(&doc, &key, &opts, &docs).context("cannot sign the credential")?;
     println!("{}", serde_json::to_string_pretty(&signed)?);

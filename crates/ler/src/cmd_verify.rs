@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use ler_verify::{Offline, Options, Report, Status, Verifier};
+use ler_fetch::{HttpFetcher, Policy};
+use ler_verify::{Fetcher, Offline, Options, Report, Status, TrustList, Verifier};
 
 use crate::{clock, contexts};
 
@@ -22,6 +23,27 @@ pub struct VerifyArgs {
     /// Check validity against this instant (RFC 3339) instead of now.
     #[arg(long)]
     at: Option<String>,
+    /// A trust registry (the DCC registry JSON, or an object mapping DID to name); repeatable.
+    #[arg(long = "trust")]
+    trust: Vec<PathBuf>,
+    /// A known-DID-registries file (DCC format); its registries are fetched and trusted.
+    #[arg(long)]
+    known_registries: Option<PathBuf>,
+    /// An email or other identifier to match against the credential's recipient.
+    #[arg(long)]
+    recipient: Option<String>,
+    /// For presentations: the challenge that was sent to the holder.
+    #[arg(long)]
+    challenge: Option<String>,
+    /// For presentations: the domain the holder must have named.
+    #[arg(long)]
+    domain: Option<String>,
+    /// Never go to the network (did:web issuers and status lists then cannot be checked).
+    #[arg(long)]
+    offline: bool,
+    /// Allow fetching from loopback and private addresses (a private deployment).
+    #[arg(long)]
+    allow_private: bool,
     /// Credential files; `-` reads JSON Lines (one credential per line) from standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -34,14 +56,20 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("--at {t:?} is not an RFC 3339 date-time"))?,
         None => clock::now(),
     };
+    let http = HttpFetcher::new(Policy {
+        allow_private: args.allow_private,
+        ..Policy::default()
+    });
+    let fetcher: &dyn Fetcher = if args.offline { &Offline } else { &http };
+    let trust = load_trust(&args, fetcher)?;
     let verifier = Verifier::new(Options {
         documents: &docs,
-        fetcher: &Offline,
-        trust: None,
+        fetcher,
+        trust: trust.as_ref(),
         now,
-        recipient: None,
-        challenge: None,
-        domain: None,
+        recipient: args.recipient.clone(),
+        challenge: args.challenge.clone(),
+        domain: args.domain.clone(),
     });
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -91,20 +119,31 @@ fn print_report(out: &mut impl Write, source: &str, r: &Report, json: bool) -> a
     } else {
         "NOT VERIFIED"
     };
-    writeln!(out, "{verdict}: {source} ({})", r.kind)?;
+    writeln!(out, "{verdict}: {source} ({}, {})", r.kind, r.format)?;
+    print_body(out, r, "  ")
+}
+
+fn print_body(out: &mut impl Write, r: &Report, indent: &str) -> anyhow::Result<()> {
     let issuer = match (&r.issuer, &r.issuer_name) {
         (Some(id), Some(name)) => format!("{name} ({id})"),
         (Some(id), None) => id.clone(),
         (None, _) => "(none)".into(),
     };
-    writeln!(out, "  issuer:      {issuer}")?;
-    writeln!(
-        out,
-        "  subject:     {}",
-        r.subject.as_deref().unwrap_or("(no id)")
-    )?;
+    let who = if r.kind == "VerifiablePresentation" {
+        "holder:     "
+    } else {
+        "issuer:     "
+    };
+    writeln!(out, "{indent}{who} {issuer}")?;
+    if r.kind != "VerifiablePresentation" {
+        writeln!(
+            out,
+            "{indent}subject:     {}",
+            r.subject.as_deref().unwrap_or("(no id)")
+        )?;
+    }
     if let Some(a) = &r.achievement {
-        writeln!(out, "  achievement: {a}")?;
+        writeln!(out, "{indent}achievement: {a}")?;
     }
     for c in &r.checks {
         let mark = match c.status {
@@ -112,7 +151,56 @@ fn print_report(out: &mut impl Write, source: &str, r: &Report, json: bool) -> a
             Status::Failed => "FAIL",
             Status::Skipped => "skip",
         };
-        writeln!(out, "  [{mark}] {}: {}", c.check, c.message)?;
+        writeln!(out, "{indent}[{mark}] {}: {}", c.check, c.message)?;
+    }
+    for n in &r.nested {
+        let verdict = if n.verified {
+            "verified"
+        } else {
+            "NOT verified"
+        };
+        writeln!(out, "{indent}- inside: {} ({verdict})", n.kind)?;
+        print_body(out, n, &format!("{indent}    "))?;
     }
     Ok(())
+}
+
+/// The trust registries named on the command line, if any.
+fn load_trust(args: &VerifyArgs, fetcher: &dyn Fetcher) -> anyhow::Result<Option<TrustList>> {
+    if args.trust.is_empty() && args.known_registries.is_none() {
+        return Ok(None);
+    }
+    let mut list = TrustList::new();
+    for path in &args.trust {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read trust registry {}", path.display()))?;
+        let doc: serde_json::Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("trust registry {} is not JSON", path.display()))?;
+        list.add_registry(&path.display().to_string(), &doc)
+            .map_err(anyhow::Error::msg)?;
+    }
+    if let Some(path) = &args.known_registries {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let doc: serde_json::Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let (legacy, other) = TrustList::known_registries(&doc).map_err(anyhow::Error::msg)?;
+        for name in other {
+            eprintln!(
+                "note: registry \"{name}\" is an OpenID Federation registry, which ler does not query"
+            );
+        }
+        for (name, url) in legacy {
+            match fetcher.fetch(&url) {
+                Ok(body) => match serde_json::from_slice::<serde_json::Value>(&body) {
+                    Ok(doc) => {
+                        list.add_registry(&name, &doc).map_err(anyhow::Error::msg)?;
+                    }
+                    Err(e) => eprintln!("warning: registry \"{name}\" ({url}) is not JSON: {e}"),
+                },
+                Err(e) => eprintln!("warning: registry \"{name}\" could not be loaded: {e}"),
+            }
+        }
+    }
+    Ok(Some(list))
 }

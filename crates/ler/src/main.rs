@@ -4,6 +4,7 @@ mod clock;
 mod cmd_demo;
 mod cmd_issue;
 mod cmd_key;
+mod cmd_present;
 mod cmd_verify;
 mod contexts;
 
@@ -31,6 +32,8 @@ enum Command {
     Issue(cmd_issue::IssueArgs),
     /// A guided tour: make a key, issue an Open Badge, verify it, and see tampering caught.
     Demo(cmd_demo::DemoArgs),
+    /// Wrap credentials in a presentation signed by their holder.
+    Present(cmd_present::PresentArgs),
     /// Verify credentials and report every check (exit 0: all verified, 1: some not, 2: error).
     Verify(cmd_verify::VerifyArgs),
 }
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Key { cmd } => cmd_key::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Issue(args) => cmd_issue::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Present(args) => cmd_present::run(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -81,6 +81,7 @@ fn did_web_issuer_verifies_through_its_served_document() {
         verification_method: vm.into(),
         created: Some("2026-01-02T00:00:00Z".into()),
         purpose: Purpose::Assertion,
+        expires: None,
     };
     let signed = ler_proof::sign(
         &credential(&did),
@@ -154,6 +155,7 @@ fn did_web_key_outside_assertion_method_is_refused() {
             verification_method: format!("{did}#key-1"),
             created: None,
             purpose: Purpose::Assertion,
+            expires: None,
         },
         Documents::embedded(),
     )
@@ -183,6 +185,7 @@ fn did_web_on_loopback_is_refused_by_the_default_policy() {
             verification_method: format!("{did}#key-1"),
             created: None,
             purpose: Purpose::Assertion,
+            expires: None,
         },
         Documents::embedded(),
     )

@@ -52,6 +52,7 @@ fn signed(doc: &Value, suite: Cryptosuite) -> Value {
         verification_method: ler_crypto::did_key_verification_method(&key().public_key()),
         created: Some("2026-01-02T03:04:05Z".into()),
         purpose: Purpose::Assertion,
+        expires: None,
     };
     sign(doc, key(), &opts, Documents::embedded()).expect("sign")
 }

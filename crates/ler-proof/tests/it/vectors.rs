@@ -20,6 +20,7 @@ fn sign_like(
         verification_method: config["verificationMethod"].as_str().expect("vm").into(),
         created: config["created"].as_str().map(String::from),
         purpose: Purpose::Assertion,
+        expires: None,
     };
     sign(doc, key, &opts, docs).expect("sign")
 }

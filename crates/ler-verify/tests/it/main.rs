@@ -1,1 +1,6 @@
-//! Integration tests for ler-verify.
+//! Integration tests for ler-verify: the hostile-input suite (one file per attack), and the
+//! checks of the pipeline.
+
+mod common;
+mod hostile;
+mod pipeline;
