@@ -103,7 +103,7 @@ function timeLerVerify(bin, file) {
   const outFd = openSync('/dev/null', 'w');
   try {
     const start = process.hrtime.bigint();
-    const r = spawnSync(bin, ['verify', '-'], {
+    const r = spawnSync(bin, ['verify', '--json', '--offline', '-'], {
       env: lerEnv(), stdio: [inFd, outFd, 'pipe'], encoding: 'utf8', timeout: 600_000,
     });
     const ns = process.hrtime.bigint() - start;
@@ -126,7 +126,7 @@ function timeLerVerify(bin, file) {
 function lerSanity(bin, signedLine) {
   const bad = JSON.parse(signedLine);
   bad.credentialSubject.achievement.name += ' (tampered)';
-  const run = input => spawnSync(bin, ['verify', '-'], {env: lerEnv(), input, encoding: 'utf8', timeout: 60_000});
+  const run = input => spawnSync(bin, ['verify', '--json', '--offline', '-'], {env: lerEnv(), input, encoding: 'utf8', timeout: 60_000});
   const good = run(`${signedLine}\n`.repeat(3));
   if(good.error || good.status !== 0) {
     return `3 valid lines: exit ${good.status} ${good.error?.message ?? ''}${(good.stderr || '').trim().slice(0, 300)}`;
@@ -202,5 +202,5 @@ const failures = rows.filter(r => r.ler.error && !ler.error);
 for(const r of failures) {
   console.log(`\nler verify - failed for ${r.suite}: ${r.ler.error}`);
 }
-console.log('\nler verify/s is wall clock for `ler verify - < FILE > /dev/null`, process start included.');
+console.log('\nler verify/s is wall clock for `ler verify --json --offline - < FILE > /dev/null`, process start included.');
 process.exitCode = failures.length ? 1 : 0;
