@@ -1,0 +1,1 @@
+//! Integration tests for ler-store: one conformance suite for both backends.
