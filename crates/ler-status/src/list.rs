@@ -114,6 +114,11 @@ impl StatusList {
         &self.bytes
     }
 
+    /// The bitstring, taken out of the list.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// The status at `index` (its bits read leftmost first, as a number).
     pub fn get(&self, index: usize) -> Result<u8, StatusError> {
         let start = self.bit_of(index)?;

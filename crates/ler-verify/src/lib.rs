@@ -56,13 +56,19 @@ pub struct Options<'a> {
 pub struct Verifier<'a> {
     pub(crate) opts: Options<'a>,
     pub(crate) resolver: DidResolver<'a>,
+    /// Status lists fetched and verified so far (each is fetched once per verifier).
+    pub(crate) status_lists: status::Cache,
 }
 
 impl<'a> Verifier<'a> {
     /// A verifier with these options.
     pub fn new(opts: Options<'a>) -> Verifier<'a> {
         let resolver = DidResolver::new(opts.fetcher, opts.now);
-        Verifier { opts, resolver }
+        Verifier {
+            opts,
+            resolver,
+            status_lists: status::Cache::default(),
+        }
     }
 
     /// Verifies a record as handed over: JSON, a compact JWT, or a baked PNG / SVG image.

@@ -5,3 +5,4 @@ mod common;
 mod hostile;
 mod jwt;
 mod pipeline;
+mod status;
