@@ -34,6 +34,10 @@ pub struct IssueArgs {
     /// they are missing. Without it nothing is ever filled in.
     #[arg(long)]
     fill: bool,
+    /// Give the credential a status entry on this status list (a state file from `ler status
+    /// create`): a fresh random index, saved before signing.
+    #[arg(long)]
+    status_list: Option<PathBuf>,
     #[command(flatten)]
     kek: cmd_key::KekArgs,
     /// The unsigned credential (JSON), or `-` for standard input.
@@ -71,6 +75,9 @@ pub fn run(args: IssueArgs) -> anyhow::Result<()> {
             issuer: Some(did.clone()),
         };
         ler_model::fill(&mut doc, &fill);
+    }
+    if let Some(state) = &args.status_list {
+        crate::cmd_status::attach_entry(state, &mut doc)?;
     }
     ler_model::normalize(&mut doc);
     let violations = ler_model::validate(&doc);

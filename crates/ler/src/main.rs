@@ -5,6 +5,7 @@ mod cmd_demo;
 mod cmd_issue;
 mod cmd_key;
 mod cmd_present;
+mod cmd_status;
 mod cmd_verify;
 mod contexts;
 
@@ -36,6 +37,11 @@ enum Command {
     Present(cmd_present::PresentArgs),
     /// Verify credentials and report every check (exit 0: all verified, 1: some not, 2: error).
     Verify(cmd_verify::VerifyArgs),
+    /// Status lists: create, allocate entries, revoke or suspend, show, publish.
+    Status {
+        #[command(subcommand)]
+        cmd: cmd_status::StatusCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +52,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd_verify::run(args),
         Command::Present(args) => cmd_present::run(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Status { cmd } => cmd_status::run(cmd).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

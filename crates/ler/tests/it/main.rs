@@ -5,6 +5,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
+mod status;
+
 fn ler() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ler"));
     c.env_remove("LER_KEK");
