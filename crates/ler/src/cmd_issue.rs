@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ler_proof::{Cryptosuite, Purpose, SignOptions};
+use ler_proof::{Cryptosuite, Purpose, SignOptions, VcJwtForm};
 use serde_json::Value;
 
 use crate::{clock, cmd_key, contexts};
@@ -38,6 +38,11 @@ pub struct IssueArgs {
     /// create`): a fresh random index, saved before signing.
     #[arg(long)]
     status_list: Option<PathBuf>,
+    /// The output: `json` (the credential with a Data Integrity proof), `vc-jwt` (a W3C
+    /// VC-JOSE-COSE token, typ vc+jwt) or `vc-jwt-1edtech` (the Open Badges 3.0 VC-JWT, typ JWT,
+    /// with iss, jti, nbf, sub and exp claims). A VC-JWT is printed as one compact token.
+    #[arg(long, default_value = "json", value_parser = ["json", "vc-jwt", "vc-jwt-1edtech"])]
+    format: String,
     #[command(flatten)]
     kek: cmd_key::KekArgs,
     /// The unsigned credential (JSON), or `-` for standard input.
@@ -134,6 +139,18 @@ pub fn run(args: IssueArgs) -> anyhow::Result<()> {
         purpose: Purpose::Assertion,
         expires: None,
     };
+    let jwt_form = match args.format.as_str() {
+        "vc-jwt" => Some(VcJwtForm::VcJoseCose),
+        "vc-jwt-1edtech" => Some(VcJwtForm::OneEdTech),
+        _ => None,
+    };
+    if let Some(form) = jwt_form {
+        // The JWS is the proof: the token wraps the credential as validated above, unproofed.
+        let token = ler_proof::sign_vc_jwt(&doc, &key, &opts.verification_method, form)
+            .context("cannot sign the credential as a VC-JWT")?;
+        println!("{token}");
+        return Ok(());
+    }
     let signed = ler_proof::sign(&doc, &key, &opts, &docs).context("cannot sign the credential")?;
     println!("{}", serde_json::to_string_pretty(&signed)?);
     Ok(())

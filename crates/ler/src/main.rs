@@ -1,6 +1,7 @@
 //! The `ler` command-line tool: keys, issuing and verifying Learning and Employment Records.
 
 mod clock;
+mod cmd_bake;
 mod cmd_demo;
 mod cmd_issue;
 mod cmd_key;
@@ -37,6 +38,10 @@ enum Command {
     Present(cmd_present::PresentArgs),
     /// Verify credentials and report every check (exit 0: all verified, 1: some not, 2: error).
     Verify(cmd_verify::VerifyArgs),
+    /// Bake a signed credential into a PNG or SVG badge image (Open Badges 3.0 baking).
+    Bake(cmd_bake::BakeArgs),
+    /// Print the credential baked into a PNG or SVG image.
+    Unbake(cmd_bake::UnbakeArgs),
     /// Status lists: create, allocate entries, revoke or suspend, show, publish.
     Status {
         #[command(subcommand)]
@@ -50,6 +55,8 @@ fn main() -> ExitCode {
         Command::Key { cmd } => cmd_key::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Issue(args) => cmd_issue::run(args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => cmd_verify::run(args),
+        Command::Bake(args) => cmd_bake::bake(args).map(|()| ExitCode::SUCCESS),
+        Command::Unbake(args) => cmd_bake::unbake(args).map(|()| ExitCode::SUCCESS),
         Command::Present(args) => cmd_present::run(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Status { cmd } => cmd_status::run(cmd).map(|()| ExitCode::SUCCESS),

@@ -5,6 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
+mod jwt_bake;
 mod status;
 
 fn ler() -> Command {
