@@ -23,7 +23,7 @@ mod trust;
 pub use did::{DidResolver, verification_method};
 pub use fetch::{FetchError, Fetcher, Offline, Preloaded};
 pub use report::{Check, Report, Status};
-pub use trust::{TrustEntry, TrustList};
+pub use trust::{KnownRegistries, TrustEntry, TrustList};
 
 use ler_jsonld::Documents;
 use ler_proof::{Expectations, ProofError, Purpose};
@@ -431,8 +431,8 @@ pub(crate) fn validity(doc: &Value, now: i64, r: &mut Report) {
             return;
         }
     };
-    if let Some((s, t)) = &from {
-        if *t > now {
+    if let Some((s, t)) = &from
+        && *t > now {
             r.push(
                 "validity",
                 Status::Failed,
@@ -440,13 +440,11 @@ pub(crate) fn validity(doc: &Value, now: i64, r: &mut Report) {
             );
             return;
         }
-    }
-    if let Some((s, t)) = &until {
-        if *t < now {
+    if let Some((s, t)) = &until
+        && *t < now {
             r.push("validity", Status::Failed, format!("expired on {s}"));
             return;
         }
-    }
     let msg = match (&from, &until) {
         (Some((f, _)), Some((u, _))) => format!("valid from {f} until {u}"),
         (Some((f, _)), None) => format!("valid from {f}, with no end date"),

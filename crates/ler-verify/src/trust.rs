@@ -20,6 +20,15 @@ pub struct TrustEntry {
     pub registry: String,
 }
 
+/// What a known-DID-registries file (DCC format) lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownRegistries {
+    /// `dcc-legacy` registries ler can load: (name, URL of the registry JSON).
+    pub legacy: Vec<(String, String)>,
+    /// Names of registries of other types (OpenID Federation), which ler does not query.
+    pub unsupported: Vec<String>,
+}
+
 /// The issuers a verifier trusts, by DID.
 #[derive(Debug, Clone, Default)]
 pub struct TrustList {
@@ -92,9 +101,8 @@ impl TrustList {
         &self.registries
     }
 
-    /// The `dcc-legacy` registries a known-DID-registries file lists (name, url); registries of
-    /// other types (OpenID Federation) are returned in the second list, which ler does not query.
-    pub fn known_registries(doc: &Value) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+    /// The registries a known-DID-registries file lists.
+    pub fn known_registries(doc: &Value) -> Result<KnownRegistries, String> {
         let list = doc
             .as_array()
             .ok_or("a known-DID-registries file is a JSON array")?;
@@ -114,7 +122,7 @@ impl TrustList {
                 _ => other.push(name),
             }
         }
-        Ok((legacy, other))
+        Ok(KnownRegistries { legacy, unsupported: other })
     }
 }
 

@@ -184,13 +184,13 @@ fn load_trust(args: &VerifyArgs, fetcher: &dyn Fetcher) -> anyhow::Result<Option
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let doc: serde_json::Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not JSON", path.display()))?;
-        let (legacy, other) = TrustList::known_registries(&doc).map_err(anyhow::Error::msg)?;
-        for name in other {
+        let known = TrustList::known_registries(&doc).map_err(anyhow::Error::msg)?;
+        for name in known.unsupported {
             eprintln!(
                 "note: registry \"{name}\" is an OpenID Federation registry, which ler does not query"
             );
         }
-        for (name, url) in legacy {
+        for (name, url) in known.legacy {
             match fetcher.fetch(&url) {
                 Ok(body) => match serde_json::from_slice::<serde_json::Value>(&body) {
                     Ok(doc) => {
