@@ -2,6 +2,7 @@
 //! re-baked, and damaged.
 
 mod png;
+mod properties;
 mod svg;
 
 /// A credential as JSON, with characters XML and CDATA treat specially.

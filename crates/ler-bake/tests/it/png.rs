@@ -56,7 +56,7 @@ fn png_with(extra: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn tiny_png() -> Vec<u8> {
+pub fn tiny_png() -> Vec<u8> {
     png_with(&[])
 }
 

@@ -4,7 +4,7 @@ use ler_bake::{BakeError, bake, unbake};
 
 use crate::{JSON, JWS};
 
-const SVG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+pub const SVG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>
 "#;
 
