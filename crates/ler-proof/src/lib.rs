@@ -9,6 +9,9 @@
 //! expansion in safe mode (through `ler-jsonld`), strict Ed25519, the key bound to the expected
 //! controller through the right verification relationship, the proof purpose, and `created` /
 //! `expires` against the caller's clock. A proof set verifies only if every proof does.
+//!
+//! The `jose` module signs and verifies VC-JWTs (VC-JOSE-COSE `vc+jwt` and the 1EdTech form):
+//! EdDSA only, `typ` checked, and the `kid` resolved through the same [`Resolver`].
 
 mod jose;
 mod resolver;

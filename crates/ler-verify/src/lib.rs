@@ -77,19 +77,8 @@ impl<'a> Verifier<'a> {
     }
 
     pub(crate) fn bytes_at(&self, bytes: &[u8], depth: usize) -> Report {
-        if bytes.len() > MAX_INPUT_BYTES {
-            let mut r = Report::new("unreadable");
-            r.push(
-                "format",
-                Status::Failed,
-                format!(
-                    "the input is {} bytes; ler reads records of at most {MAX_INPUT_BYTES} bytes",
-                    bytes.len()
-                ),
-            );
-            return r;
-        }
-        if ler_bake::is_image(bytes) {
+        // A baked image may be larger than a bare record; what is baked in is capped below.
+        if ler_bake::is_image(bytes) && bytes.len() <= ler_bake::MAX_IMAGE_BYTES {
             return match ler_bake::unbake(bytes) {
                 Ok(text) => {
                     let mut r = self.bytes_at(text.as_bytes(), depth);
@@ -110,6 +99,18 @@ impl<'a> Verifier<'a> {
                     r
                 }
             };
+        }
+        if bytes.len() > MAX_INPUT_BYTES {
+            let mut r = Report::new("unreadable");
+            r.push(
+                "format",
+                Status::Failed,
+                format!(
+                    "the input is {} bytes; ler reads records of at most {MAX_INPUT_BYTES} bytes",
+                    bytes.len()
+                ),
+            );
+            return r;
         }
         let text = String::from_utf8_lossy(bytes);
         let trimmed = text.trim();
@@ -432,19 +433,21 @@ pub(crate) fn validity(doc: &Value, now: i64, r: &mut Report) {
         }
     };
     if let Some((s, t)) = &from
-        && *t > now {
-            r.push(
-                "validity",
-                Status::Failed,
-                format!("not valid yet: valid from {s}"),
-            );
-            return;
-        }
+        && *t > now
+    {
+        r.push(
+            "validity",
+            Status::Failed,
+            format!("not valid yet: valid from {s}"),
+        );
+        return;
+    }
     if let Some((s, t)) = &until
-        && *t < now {
-            r.push("validity", Status::Failed, format!("expired on {s}"));
-            return;
-        }
+        && *t < now
+    {
+        r.push("validity", Status::Failed, format!("expired on {s}"));
+        return;
+    }
     let msg = match (&from, &until) {
         (Some((f, _)), Some((u, _))) => format!("valid from {f} until {u}"),
         (Some((f, _)), None) => format!("valid from {f}, with no end date"),
