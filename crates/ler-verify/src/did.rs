@@ -34,9 +34,10 @@ impl<'a> DidResolver<'a> {
     /// The DID document of a did:web DID.
     pub fn did_web_document(&self, did: &str) -> Result<Value, ResolveError> {
         if let Some((at, doc)) = self.cache.lock().ok().and_then(|c| c.get(did).cloned())
-            && self.now - at < CACHE_SECONDS {
-                return Ok(doc);
-            }
+            && self.now - at < CACHE_SECONDS
+        {
+            return Ok(doc);
+        }
         let url = ler_crypto::did_web_url(did).map_err(|e| ResolveError::Invalid(e.to_string()))?;
         let body = self
             .fetcher

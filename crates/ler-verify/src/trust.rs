@@ -122,7 +122,10 @@ impl TrustList {
                 _ => other.push(name),
             }
         }
-        Ok(KnownRegistries { legacy, unsupported: other })
+        Ok(KnownRegistries {
+            legacy,
+            unsupported: other,
+        })
     }
 }
 

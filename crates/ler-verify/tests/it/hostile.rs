@@ -283,6 +283,175 @@ fn cases() -> Vec<Case> {
         "at most",
         json!({"generate": "oversized", "bytes": 3_000_000}),
     ));
+    out.extend(jwt_cases());
+    out.extend(status_cases());
+    out
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// VC-JWTs with a forbidden algorithm or someone else's key.
+fn jwt_cases() -> Vec<Case> {
+    let issuer = key(1);
+    let other = key(2);
+    let cred = ob3(&did(&issuer));
+    let header = |alg: &str| {
+        b64(json!({"alg": alg, "typ": "vc+jwt", "kid": vm(&issuer)})
+            .to_string()
+            .as_bytes())
+    };
+    let payload = b64(cred.to_string().as_bytes());
+    let mut out = Vec::new();
+    let none = format!("{}.{payload}.", header("none"));
+    out.push(case(
+        "jwt-alg-none",
+        "a JWT with alg none and no signature",
+        "proof",
+        "none",
+        json!(none),
+    ));
+    // HS256 keyed with the issuer's public key: the classic algorithm-confusion forgery.
+    let signing_input = format!("{}.{payload}", header("HS256"));
+    let mac = hmac_sha256(issuer.public_key().as_bytes(), signing_input.as_bytes());
+    out.push(case(
+        "jwt-alg-hs256",
+        "a JWT MACed with HS256 using the issuer's public key as the secret",
+        "proof",
+        "HS256",
+        json!(format!("{signing_input}.{}", b64(&mac))),
+    ));
+    let typ = serde_json::Map::from_iter([("typ".to_string(), json!("vc+jwt"))]);
+    let foreign = ler_proof::sign_jwt(&typ, &cred, &other, &vm(&other));
+    out.push(case(
+        "jwt-foreign-kid",
+        "a JWT signed with a key that is not the issuer's",
+        "proof",
+        "not the issuer",
+        json!(foreign),
+    ));
+    out
+}
+
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    k[..key.len()].copy_from_slice(key);
+    let inner: Vec<u8> = k
+        .iter()
+        .map(|b| b ^ 0x36)
+        .chain(msg.iter().copied())
+        .collect();
+    let inner_hash = Sha256::digest(&inner);
+    let outer: Vec<u8> = k
+        .iter()
+        .map(|b| b ^ 0x5c)
+        .chain(inner_hash.iter().copied())
+        .collect();
+    Sha256::digest(&outer).to_vec()
+}
+
+const LIST_URL: &str = "https://riverside.example/status/3";
+
+fn gzip_encoded(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).expect("gzip");
+    format!("u{}", b64(&enc.finish().expect("gzip")))
+}
+
+/// Status list attacks: each credential points at a list served (preloaded) at LIST_URL.
+fn status_cases() -> Vec<Case> {
+    let issuer = key(1);
+    let other = key(2);
+    let entry = |index: u64, purpose: &str| {
+        json!({
+            "id": format!("{LIST_URL}#{index}"),
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": index.to_string(),
+            "statusListCredential": LIST_URL,
+        })
+    };
+    let list = |signer: &ler_crypto::KeyPair, purpose: &str, encoded: String| {
+        sign(
+            &json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "id": LIST_URL,
+                "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                "issuer": did(signer),
+                "validFrom": "2026-01-01T00:00:00Z",
+                "credentialSubject": {
+                    "id": format!("{LIST_URL}#list"),
+                    "type": "BitstringStatusList",
+                    "statusPurpose": purpose,
+                    "encodedList": encoded
+                }
+            }),
+            signer,
+        )
+    };
+    let full_list = gzip_encoded(&vec![0u8; 131_072 / 8]);
+    let credential = |e: Value| {
+        let mut d = ob3(&did(&issuer));
+        d["credentialStatus"] = e;
+        sign(&d, &issuer)
+    };
+    let served = |c: &mut Case, list: Value| c.setup = json!({"fetch": {LIST_URL: list}});
+    let mut out = Vec::new();
+    let mut c = case(
+        "status-list-other-issuer",
+        "a status list signed by another issuer",
+        "status",
+        "another issuer",
+        credential(entry(7, "revocation")),
+    );
+    served(&mut c, list(&other, "revocation", full_list.clone()));
+    out.push(c);
+    let mut c = case(
+        "status-purpose-mismatch",
+        "a suspension list standing in for a revocation list",
+        "status",
+        "purpose",
+        credential(entry(7, "revocation")),
+    );
+    served(&mut c, list(&issuer, "suspension", full_list.clone()));
+    out.push(c);
+    let mut c = case(
+        "status-list-too-short",
+        "a list of 1,024 entries, which would single out its holders",
+        "status",
+        "at least 131072 entries",
+        credential(entry(7, "revocation")),
+    );
+    served(
+        &mut c,
+        list(&issuer, "revocation", gzip_encoded(&[0u8; 128])),
+    );
+    out.push(c);
+    let mut c = case(
+        "status-index-out-of-range",
+        "an index past the end of the list",
+        "status",
+        "out of range",
+        credential(entry(131_072, "revocation")),
+    );
+    served(&mut c, list(&issuer, "revocation", full_list));
+    out.push(c);
+    let mut c = case(
+        "status-gzip-bomb",
+        "a list that inflates to 64 MB",
+        "status",
+        "inflates to more than",
+        credential(entry(7, "revocation")),
+    );
+    served(
+        &mut c,
+        list(&issuer, "revocation", gzip_encoded(&vec![0u8; 64 << 20])),
+    );
+    out.push(c);
     out
 }
 
@@ -374,5 +543,5 @@ fn every_hostile_input_fails_for_its_reason() {
             found.message
         );
     }
-    assert!(seen >= 16, "only {seen} hostile files");
+    assert!(seen >= 24, "only {seen} hostile files");
 }
