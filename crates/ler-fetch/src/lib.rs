@@ -134,12 +134,13 @@ impl HttpFetcher {
             if let Some(len) = response
                 .header("content-length")
                 .and_then(|l| l.parse::<usize>().ok())
-                && len > self.policy.max_bytes {
-                    return Err(FetchError::TooLarge {
-                        url: current,
-                        limit: self.policy.max_bytes,
-                    });
-                }
+                && len > self.policy.max_bytes
+            {
+                return Err(FetchError::TooLarge {
+                    url: current,
+                    limit: self.policy.max_bytes,
+                });
+            }
             let mut body = Vec::new();
             response
                 .into_reader()
@@ -164,9 +165,10 @@ impl HttpFetcher {
 impl Fetcher for HttpFetcher {
     fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
         if let Some((at, body)) = self.cache.lock().ok().and_then(|c| c.get(url).cloned())
-            && at.elapsed() < self.policy.cache_ttl {
-                return Ok(body);
-            }
+            && at.elapsed() < self.policy.cache_ttl
+        {
+            return Ok(body);
+        }
         let body = self.get(url)?;
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_CAPACITY {

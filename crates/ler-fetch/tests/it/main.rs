@@ -4,3 +4,4 @@
 mod did_web;
 mod policy;
 mod server;
+mod status;
