@@ -6,7 +6,13 @@
 //! issuing (status index allocation), revoking, suspending — are single transactions, and on
 //! SQLite they run with `synchronous=FULL`. Migrations are applied by [`Store::open`].
 //!
-//! THIS FILE IS THE CONTRACT the server codes against; the backends fill in the bodies.
+//! Both backends keep the same tables and columns (`migrations/sqlite`, `migrations/postgres`)
+//! and pass the same conformance suite (`tests/it`).
+
+mod bits;
+mod pg;
+mod rows;
+mod sqlite;
 
 use std::path::PathBuf;
 
@@ -46,9 +52,12 @@ pub enum StoreError {
     /// The database failed (connection, SQL, I/O); details for the log, not for clients.
     #[error("database error: {0}")]
     Database(String),
-    /// Not implemented yet in this backend.
-    #[error("not implemented: {0}")]
-    Unimplemented(&'static str),
+    /// The operation breaks a rule of the data (revocation is final, a size out of range).
+    #[error("{0}")]
+    Invalid(String),
+    /// The operating system's random source failed.
+    #[error("random source failed: {0}")]
+    Random(String),
 }
 
 /// Result alias.
@@ -240,7 +249,7 @@ pub struct CredentialRow {
 pub struct CredentialQuery {
     /// Matches id, recipient, achievement id or name (case-insensitive substring).
     pub text: Option<String>,
-    /// Page size (the backend caps it at 1,000).
+    /// Page size (the backend caps it at 1,000; 0 means 1,000).
     pub limit: u32,
     /// Rows skipped.
     pub offset: u32,
@@ -262,149 +271,226 @@ pub enum ChallengeUse {
 /// The storage handle, cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    kind: BackendKind,
+    backend: Backend,
 }
 
-#[allow(unused_variables, clippy::unused_async)]
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::Db),
+    Postgres(pg::Db),
+}
+
+/// Calls the same method on whichever backend the store runs on.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
+        match &$self.backend {
+            Backend::Sqlite(db) => db.$method($($arg),*).await,
+            Backend::Postgres(db) => db.$method($($arg),*).await,
+        }
+    };
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the store.
     pub async fn open(location: &Location) -> Result<Store> {
-        Err(StoreError::Unimplemented("open"))
+        let backend = match location {
+            Location::SqliteDir(dir) => Backend::Sqlite(sqlite::Db::open(dir).await?),
+            Location::Postgres(url) => Backend::Postgres(pg::Db::open(url).await?),
+        };
+        Ok(Store { backend })
     }
     /// The backend in use.
     pub fn kind(&self) -> BackendKind {
-        self.kind
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
     }
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<()> {
-        Err(StoreError::Unimplemented("ping"))
+        dispatch!(self.ping())
     }
 
     /// Creates an organization; `Conflict` if the slug is taken.
-    pub async fn create_org(&self, slug: &str, name: &str, did: &str, profile: &Value, now: i64) -> Result<Org> {
-        Err(StoreError::Unimplemented("create_org"))
+    pub async fn create_org(
+        &self,
+        slug: &str,
+        name: &str,
+        did: &str,
+        profile: &Value,
+        now: i64,
+    ) -> Result<Org> {
+        dispatch!(self.create_org(slug, name, did, profile, now))
     }
     /// An organization by slug.
     pub async fn org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
-        Err(StoreError::Unimplemented("org_by_slug"))
+        dispatch!(self.org_by_slug(slug))
     }
     /// An organization by database id.
     pub async fn org(&self, id: i64) -> Result<Option<Org>> {
-        Err(StoreError::Unimplemented("org"))
+        dispatch!(self.org(id))
     }
     /// An organization by DID.
     pub async fn org_by_did(&self, did: &str) -> Result<Option<Org>> {
-        Err(StoreError::Unimplemented("org_by_did"))
+        dispatch!(self.org_by_did(did))
     }
     /// Every organization, by slug.
     pub async fn list_orgs(&self) -> Result<Vec<Org>> {
-        Err(StoreError::Unimplemented("list_orgs"))
+        dispatch!(self.list_orgs())
     }
     /// Updates name and profile.
     pub async fn update_org(&self, id: i64, name: &str, profile: &Value) -> Result<()> {
-        Err(StoreError::Unimplemented("update_org"))
+        dispatch!(self.update_org(id, name, profile))
     }
 
     /// Adds a key to an organization and makes it the active one (the previous stays listed).
-    pub async fn add_org_key(&self, org_id: i64, fragment: &str, public_multibase: &str, encrypted_secret: &str, now: i64) -> Result<OrgKey> {
-        Err(StoreError::Unimplemented("add_org_key"))
+    pub async fn add_org_key(
+        &self,
+        org_id: i64,
+        fragment: &str,
+        public_multibase: &str,
+        encrypted_secret: &str,
+        now: i64,
+    ) -> Result<OrgKey> {
+        dispatch!(self.add_org_key(org_id, fragment, public_multibase, encrypted_secret, now))
     }
     /// Every key of an organization, oldest first.
     pub async fn org_keys(&self, org_id: i64) -> Result<Vec<OrgKey>> {
-        Err(StoreError::Unimplemented("org_keys"))
+        dispatch!(self.org_keys(org_id))
     }
 
     /// Stores an API key's hash and scopes.
-    pub async fn create_api_key(&self, org_id: i64, key_hash: &str, prefix: &str, scopes: &[Scope], now: i64) -> Result<ApiKey> {
-        Err(StoreError::Unimplemented("create_api_key"))
+    pub async fn create_api_key(
+        &self,
+        org_id: i64,
+        key_hash: &str,
+        prefix: &str,
+        scopes: &[Scope],
+        now: i64,
+    ) -> Result<ApiKey> {
+        dispatch!(self.create_api_key(org_id, key_hash, prefix, scopes, now))
     }
     /// The API key with this hash, if any (revoked ones included, flagged).
     pub async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>> {
-        Err(StoreError::Unimplemented("api_key_by_hash"))
+        dispatch!(self.api_key_by_hash(key_hash))
     }
     /// Revokes an API key.
     pub async fn revoke_api_key(&self, id: i64) -> Result<()> {
-        Err(StoreError::Unimplemented("revoke_api_key"))
+        dispatch!(self.revoke_api_key(id))
     }
 
     /// Creates a staff account; `Conflict` if the email is taken.
-    pub async fn create_user(&self, org_id: i64, email: &str, password_hash: &str, role: &str, now: i64) -> Result<User> {
-        Err(StoreError::Unimplemented("create_user"))
+    pub async fn create_user(
+        &self,
+        org_id: i64,
+        email: &str,
+        password_hash: &str,
+        role: &str,
+        now: i64,
+    ) -> Result<User> {
+        dispatch!(self.create_user(org_id, email, password_hash, role, now))
     }
     /// A staff account by email (lower-cased by the caller).
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Err(StoreError::Unimplemented("user_by_email"))
+        dispatch!(self.user_by_email(email))
     }
     /// Stores a session.
     pub async fn create_session(&self, session: &Session) -> Result<()> {
-        Err(StoreError::Unimplemented("create_session"))
+        dispatch!(self.create_session(session))
     }
     /// A live session and its user; expired sessions are not returned.
     pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<(Session, User)>> {
-        Err(StoreError::Unimplemented("session"))
+        dispatch!(self.session(token_hash, now))
     }
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        Err(StoreError::Unimplemented("delete_session"))
+        dispatch!(self.delete_session(token_hash))
     }
 
     /// Creates or replaces an achievement (an OB 3.0 Achievement JSON); true when created.
-    pub async fn put_achievement(&self, org_id: i64, id: &str, json: &Value, now: i64) -> Result<bool> {
-        Err(StoreError::Unimplemented("put_achievement"))
+    pub async fn put_achievement(
+        &self,
+        org_id: i64,
+        id: &str,
+        json: &Value,
+        now: i64,
+    ) -> Result<bool> {
+        dispatch!(self.put_achievement(org_id, id, json, now))
     }
     /// One achievement.
     pub async fn achievement(&self, org_id: i64, id: &str) -> Result<Option<Value>> {
-        Err(StoreError::Unimplemented("achievement"))
+        dispatch!(self.achievement(org_id, id))
     }
     /// An organization's achievements, by id.
     pub async fn list_achievements(&self, org_id: i64) -> Result<Vec<Value>> {
-        Err(StoreError::Unimplemented("list_achievements"))
+        dispatch!(self.list_achievements(org_id))
     }
     /// Deletes an achievement; true when it existed.
     pub async fn delete_achievement(&self, org_id: i64, id: &str) -> Result<bool> {
-        Err(StoreError::Unimplemented("delete_achievement"))
+        dispatch!(self.delete_achievement(org_id, id))
     }
 
     /// Allocates a random, never-used index in one of the organization's lists for `purpose`,
     /// creating a new list of `new_list_size` entries (id from `new_list_id`) when none has
-    /// room; one transaction. Returns the list and the index.
-    pub async fn allocate_status_index(&self, org_id: i64, purpose: Purpose, new_list_size: u64, new_list_id: &str, now: i64) -> Result<(StatusListRow, u64)> {
-        Err(StoreError::Unimplemented("allocate_status_index"))
+    /// room; one transaction. Returns the list and the index. `Invalid` if `new_list_size` is
+    /// 0; `Conflict` if a list must be created and the organization already has `new_list_id`
+    /// (pass a fresh id each call: it is only used when a list is created).
+    pub async fn allocate_status_index(
+        &self,
+        org_id: i64,
+        purpose: Purpose,
+        new_list_size: u64,
+        new_list_id: &str,
+        now: i64,
+    ) -> Result<(StatusListRow, u64)> {
+        dispatch!(self.allocate_status_index(org_id, purpose, new_list_size, new_list_id, now))
     }
     /// A status list by organization and list id.
     pub async fn status_list(&self, org_id: i64, list_id: &str) -> Result<Option<StatusListRow>> {
-        Err(StoreError::Unimplemented("status_list"))
+        dispatch!(self.status_list(org_id, list_id))
     }
     /// A status list by database id.
     pub async fn status_list_by_id(&self, id: i64) -> Result<Option<StatusListRow>> {
-        Err(StoreError::Unimplemented("status_list_by_id"))
+        dispatch!(self.status_list_by_id(id))
     }
 
     /// Stores an issued credential; `Conflict` if its id exists.
     pub async fn insert_credential(&self, row: &CredentialRow) -> Result<()> {
-        Err(StoreError::Unimplemented("insert_credential"))
+        dispatch!(self.insert_credential(row))
     }
     /// An issued credential by id.
     pub async fn credential(&self, id: &str) -> Result<Option<CredentialRow>> {
-        Err(StoreError::Unimplemented("credential"))
+        dispatch!(self.credential(id))
     }
     /// An organization's issued credentials, newest first, filtered.
-    pub async fn list_credentials(&self, org_id: i64, query: &CredentialQuery) -> Result<Vec<CredentialRow>> {
-        Err(StoreError::Unimplemented("list_credentials"))
+    pub async fn list_credentials(
+        &self,
+        org_id: i64,
+        query: &CredentialQuery,
+    ) -> Result<Vec<CredentialRow>> {
+        dispatch!(self.list_credentials(org_id, query))
     }
     /// Revokes (final), suspends or unsuspends a credential: sets the credential's flag and its
     /// bit in the list, bumping the list's version, in one durable transaction. Returns the
-    /// updated row. `NotFound` if the credential has no entry for that purpose.
-    pub async fn set_credential_status(&self, id: &str, purpose: Purpose, value: bool, now: i64) -> Result<CredentialRow> {
-        Err(StoreError::Unimplemented("set_credential_status"))
+    /// updated row. `NotFound` if the credential has no entry for that purpose; `Invalid` when
+    /// asked to un-revoke. Setting the status a credential already has changes nothing.
+    pub async fn set_credential_status(
+        &self,
+        id: &str,
+        purpose: Purpose,
+        value: bool,
+        now: i64,
+    ) -> Result<CredentialRow> {
+        dispatch!(self.set_credential_status(id, purpose, value, now))
     }
 
     /// Records a challenge handed out, valid until `expires_at`.
     pub async fn create_challenge(&self, challenge: &str, expires_at: i64) -> Result<()> {
-        Err(StoreError::Unimplemented("create_challenge"))
+        dispatch!(self.create_challenge(challenge, expires_at))
     }
-    /// Uses a challenge once.
+    /// Uses a challenge once (atomically: of concurrent uses, one is `Accepted`). A challenge
+    /// expires at `expires_at`; a used one stays `AlreadyUsed` after that.
     pub async fn use_challenge(&self, challenge: &str, now: i64) -> Result<ChallengeUse> {
-        Err(StoreError::Unimplemented("use_challenge"))
+        dispatch!(self.use_challenge(challenge, now))
     }
 }
