@@ -447,7 +447,14 @@ describe('ler CLI', () => {
 
         it(`(b) ${name}: JS sign -> ler verify`, async () => {
           const {key, did} = await lerKey();
-          const signed = await signCredential(withIssuer(template, did), {suite, key, created: CREATED});
+          const doc = withIssuer(template, did);
+          // ler verifies the credentials a CLR encloses, so they must be signed too.
+          const inner = doc.credentialSubject?.verifiableCredential;
+          if(Array.isArray(inner)) {
+            doc.credentialSubject.verifiableCredential = await Promise.all(
+              inner.map(c => signCredential(c, {suite, key, created: CREATED})));
+          }
+          const signed = await signCredential(doc, {suite, key, created: CREATED});
           await assertJsVerifies(signed, ' (sanity)');
           const r = lerVerify(signed, 'js-signed');
           assert.equal(r.status, 0, describeRun(r));
