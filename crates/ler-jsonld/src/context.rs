@@ -762,8 +762,8 @@ fn create_term(
     Ok(())
 }
 
-/// IRI expansion (JSON-LD 1.1 API §5.2.2). Returns `None` for a value mapped to null or of
-/// keyword form; a relative result is returned as is for the caller to reject.
+/// IRI expansion while a context is being processed: terms of that context are defined on
+/// first use.
 pub(crate) fn expand_iri(
     active: &mut ActiveContext,
     value: &str,
@@ -772,51 +772,25 @@ pub(crate) fn expand_iri(
     local: Option<&Map<String, Value>>,
     defined: &mut HashMap<String, bool>,
 ) -> Result<Option<String>, Error> {
-    if is_keyword(value) {
-        return Ok(Some(value.to_string()));
-    }
-    if has_keyword_form(value) {
-        return Ok(None);
-    }
+    // While a context is being processed, the value (or its prefix) may be a term of that
+    // context not defined yet: define it first (API §5.2.2 steps 3 and 6.3), then expand.
     if let Some(local) = local
-        && local.contains_key(value)
-        && defined.get(value) != Some(&true)
+        && !is_keyword(value)
+        && !has_keyword_form(value)
     {
-        create_term(active, local, value, defined, false, false)?;
-    }
-    if vocab && let Some(def) = active.terms.get(value) {
-        return Ok(def.iri.clone());
-    }
-    if let Some(colon) = colon_after_first(value) {
-        let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
-        if prefix == "_" || suffix.starts_with("//") {
-            return Ok(Some(value.to_string()));
-        }
-        if let Some(local) = local
-            && local.contains_key(prefix)
-            && defined.get(prefix) != Some(&true)
-        {
-            create_term(active, local, prefix, defined, false, false)?;
-        }
-        if let Some(def) = active.terms.get(prefix)
-            && let (Some(iri), true) = (&def.iri, def.prefix)
-        {
-            return Ok(Some(format!("{iri}{suffix}")));
-        }
-        if is_absolute_iri(value) {
-            return Ok(Some(value.to_string()));
+        let prefix = colon_after_first(value).map(|colon| &value[..colon]);
+        for term in std::iter::once(value).chain(prefix) {
+            if local.contains_key(term) && defined.get(term) != Some(&true) {
+                create_term(active, local, term, defined, false, false)?;
+            }
         }
     }
-    if vocab && let Some(v) = &active.vocab {
-        return Ok(Some(format!("{v}{value}")));
-    }
-    if document_relative && let Some(base) = &active.base {
-        return Ok(Some(resolve_against(base, value)));
-    }
-    Ok(Some(value.to_string()))
+    Ok(expand_iri_ro(active, value, document_relative, vocab))
 }
 
-/// The read-only form of IRI expansion used during document expansion.
+/// IRI expansion (JSON-LD 1.1 API §5.2.2) against a finished context: `None` for a value
+/// mapped to null or of keyword form; a relative result is returned as is for the caller to
+/// reject.
 pub(crate) fn expand_iri_ro(
     active: &ActiveContext,
     value: &str,
