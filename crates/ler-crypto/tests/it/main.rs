@@ -1,41 +1,18 @@
 //! Integration tests for ler-crypto: published key and signature vectors, and the public API end
 //! to end.
 
-use std::path::PathBuf;
-
 use ler_crypto::{
     CryptoError, Kek, KeyError, KeyPair, PublicKey, did_key, encode_key_file, parse_key,
     resolve_did_key,
 };
 use serde_json::Value;
 
-/// `shared/reference`, from `LER_REFERENCE_DIR` or beside the workspace.
-fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("LER_REFERENCE_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/reference"
-            ))
-        },
-        PathBuf::from,
-    );
-    assert!(
-        dir.is_dir(),
-        "reference data not found at {}: set LER_REFERENCE_DIR to the shared/reference folder",
-        dir.display()
-    );
-    dir
-}
-
 fn read(relative: &str) -> Vec<u8> {
-    let path = reference_dir().join(relative);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    ler_testdata::read_bytes(relative)
 }
 
 fn read_json(relative: &str) -> Value {
-    serde_json::from_slice(&read(relative))
-        .unwrap_or_else(|e| panic!("{relative} is not JSON: {e}"))
+    ler_testdata::read_json(relative)
 }
 
 fn read_hex(relative: &str) -> Vec<u8> {

@@ -5,24 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// `../shared/reference`, or `LER_REFERENCE_DIR`; panics with a clear message if it is missing.
-pub fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("LER_REFERENCE_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/reference"
-            ))
-        },
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("README.md").is_file(),
-        "reference data not found at {}: set LER_REFERENCE_DIR to the shared/reference folder",
-        dir.display()
-    );
-    dir
-}
+pub use ler_testdata::reference_dir;
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures_dir() -> PathBuf {

@@ -26,22 +26,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("LER_REFERENCE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/reference"
-            ))
-        });
-    assert!(
-        dir.join("vectors").is_dir(),
-        "reference data not found at {}: set LER_REFERENCE_DIR",
-        dir.display()
-    );
-    dir
-}
+use ler_testdata::reference_dir;
 
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))

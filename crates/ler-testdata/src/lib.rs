@@ -1,0 +1,51 @@
+//! Test support: where the shared reference data lives (spec vectors, official JSON Schemas,
+//! context documents), and readers that fail with a message saying what is missing.
+//!
+//! The data is `../shared/reference` beside the project, or `LER_REFERENCE_DIR`; `.ci/run`
+//! sets the variable. Only tests depend on this crate.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// The reference data folder; panics with instructions when it is missing.
+pub fn reference_dir() -> PathBuf {
+    let dir = std::env::var_os("LER_REFERENCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference")));
+    assert!(
+        dir.join("vectors").is_dir(),
+        "reference data not found at {}: set LER_REFERENCE_DIR to the shared/reference folder",
+        dir.display()
+    );
+    dir
+}
+
+/// A reference file's bytes, by path relative to the reference folder.
+pub fn read_bytes(rel: &str) -> Vec<u8> {
+    let p = reference_dir().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A reference file's text.
+pub fn read(rel: &str) -> String {
+    String::from_utf8(read_bytes(rel)).unwrap_or_else(|e| panic!("{rel} is not UTF-8: {e}"))
+}
+
+/// A reference JSON file.
+pub fn read_json(rel: &str) -> Value {
+    serde_json::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The test-only contexts of `contexts/index.json` (the W3C examples context the vc-di-eddsa
+/// vectors use), as (URL, document text).
+pub fn example_contexts() -> Vec<(String, String)> {
+    let index = read_json("contexts/index.json");
+    let map = index.as_object().expect("contexts/index.json is an object");
+    map.iter()
+        .map(|(url, file)| {
+            let file = file.as_str().expect("a file name");
+            (url.clone(), read(&format!("contexts/{file}")))
+        })
+        .collect()
+}
