@@ -1,0 +1,478 @@
+//! Configuration: flags, then environment (`LER_*`), then a TOML file, then defaults.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ler_crypto::{Kek, Zeroizing};
+use ler_store::Location;
+use serde::Deserialize;
+
+/// Why a configuration could not be resolved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key-encryption key and not in `--dev` mode.
+    #[error(
+        "no key-encryption key: set LER_KEK (base64 of 32 bytes, `ler admin gen-kek` prints one), \
+         LER_KEK_FILE or --kek-file, or run with --dev for a throwaway one"
+    )]
+    NoKek,
+    /// The KEK text is not base64 of 32 bytes.
+    #[error("the key-encryption key from {from} is not valid: {reason}")]
+    BadKek {
+        /// Where it came from.
+        from: String,
+        /// Why it is not valid.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML file does not parse.
+    #[error("the configuration file {path} is not valid: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        reason: String,
+    },
+    /// Both a data directory and a database URL at the same level.
+    #[error("{0} gives both a data directory and a database URL; give one")]
+    BothLocations(&'static str),
+    /// A database URL that is not PostgreSQL.
+    #[error("the database URL must start with postgres:// or postgresql://, not {0:?}")]
+    DatabaseUrl(String),
+    /// The listen address does not parse.
+    #[error("the listen address {0:?} is not an IP address and port (such as 127.0.0.1:8080)")]
+    Listen(String),
+    /// The public URL does not parse.
+    #[error("the public URL {url:?} is not valid: {reason}")]
+    PublicUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// An unknown log format.
+    #[error("the log format must be text or json, not {0:?}")]
+    LogFormat(String),
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    /// Parses `text` or `json`.
+    pub fn parse(s: &str) -> Result<LogFormat, ConfigError> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(ConfigError::LogFormat(other.into())),
+        }
+    }
+}
+
+/// Request rate limits per client IP address (token buckets); a rate of 0 turns one off.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Login attempts per minute, sustained.
+    pub login_per_minute: f64,
+    /// Login attempts allowed in a burst.
+    pub login_burst: f64,
+    /// Verify requests per second, sustained.
+    pub verify_per_second: f64,
+    /// Verify requests allowed in a burst.
+    pub verify_burst: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            login_per_minute: 10.0,
+            login_burst: 10.0,
+            verify_per_second: 50.0,
+            verify_burst: 100.0,
+        }
+    }
+}
+
+/// The address the world uses to reach the service, `http(s)://host[:port]` with no path;
+/// organization DIDs and status list URLs are made from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    https: bool,
+    host: String,
+    port: Option<u16>,
+}
+
+impl PublicUrl {
+    /// Parses `http://host[:port]` or `https://host[:port]` (a trailing `/` is allowed). The
+    /// host must be a DNS name, since did:web does not allow IP addresses.
+    pub fn parse(url: &str) -> Result<PublicUrl, ConfigError> {
+        let err = |reason: &str| ConfigError::PublicUrl {
+            url: url.into(),
+            reason: reason.into(),
+        };
+        let (https, rest) = if let Some(r) = url.strip_prefix("https://") {
+            (true, r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            (false, r)
+        } else {
+            return Err(err("it must start with http:// or https://"));
+        };
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.contains(['/', '?', '#', '@']) {
+            return Err(err(
+                "it must be scheme://host[:port] with no path, query or user",
+            ));
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => {
+                let port: u16 = p
+                    .parse()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| err("the port is not a number from 1 to 65535"))?;
+                (h, Some(port))
+            }
+            None => (authority, None),
+        };
+        let host = host.to_ascii_lowercase();
+        if host.parse::<IpAddr>().is_ok() || host.starts_with('[') {
+            return Err(err(
+                "did:web needs a host name, not an IP address (use localhost for this machine)",
+            ));
+        }
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
+            return Err(err("the host is not a DNS name"));
+        }
+        let default_port = if https { 443 } else { 80 };
+        Ok(PublicUrl {
+            https,
+            host,
+            port: port.filter(|p| *p != default_port),
+        })
+    }
+
+    /// The default public URL for a listen address: `http://<listen>`, with a loopback or
+    /// unspecified address written as `localhost` (did:web needs a host name).
+    pub fn for_listen(listen: SocketAddr) -> PublicUrl {
+        let ip = listen.ip();
+        let host = if ip.is_loopback() || ip.is_unspecified() {
+            "localhost".to_string()
+        } else {
+            // An interface address: did:web cannot name it, but the service still runs;
+            // the operator sets --public-url to a host name before creating organizations.
+            ip.to_string()
+        };
+        PublicUrl {
+            https: false,
+            host,
+            port: Some(listen.port()).filter(|p| *p != 80),
+        }
+    }
+
+    /// Whether the URL is `https` (session cookies are then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// `host[:port]`, as it appears in URLs.
+    pub fn authority(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}:{p}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority())
+    }
+
+    /// The did:web DID of an organization hosted here: `did:web:<host>[%3A<port>]:orgs:<slug>`.
+    pub fn org_did(&self, slug: &str) -> String {
+        let authority = match self.port {
+            Some(p) => format!("{}%3A{p}", self.host),
+            None => self.host.clone(),
+        };
+        format!("did:web:{authority}:orgs:{slug}")
+    }
+
+    /// The path of `url` when it points at this service (scheme ignored, since did:web always
+    /// resolves over https even when the service is reached over plain http in development).
+    pub fn local_path<'u>(&self, url: &'u str) -> Option<&'u str> {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let default_port = if url.starts_with("https://") { 443 } else { 80 };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().ok()?),
+            None => (authority, default_port),
+        };
+        let ours = self.port.unwrap_or(if self.https { 443 } else { 80 });
+        // did:web URLs are https on 443 when no port is given; a plain-http service on
+        // port 80 is reached through them the same way.
+        let port_matches = port == ours || (self.port.is_none() && (port == 80 || port == 443));
+        (host.eq_ignore_ascii_case(&self.host) && port_matches).then_some(path)
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base())
+    }
+}
+
+/// What the command line gave (`None`: not given).
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    /// `--data DIR`.
+    pub data: Option<PathBuf>,
+    /// `--database URL`.
+    pub database: Option<String>,
+    /// `--listen ADDR`.
+    pub listen: Option<String>,
+    /// `--public-url URL`.
+    pub public_url: Option<String>,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--kek-file FILE`.
+    pub kek_file: Option<PathBuf>,
+    /// `--dev`: a throwaway KEK when none is configured.
+    pub dev: bool,
+    /// `--log-format text|json`.
+    pub log_format: Option<String>,
+}
+
+/// The TOML configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    kek_file: Option<PathBuf>,
+    log_format: Option<String>,
+    limits: Option<Limits>,
+}
+
+/// A resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the data lives.
+    pub location: Location,
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// The address the world sees.
+    pub public_url: PublicUrl,
+    /// The key-encryption key for the organizations' signing keys.
+    pub kek: Arc<Kek>,
+    /// Whether the KEK is a throwaway one (`--dev`).
+    pub dev: bool,
+    /// How logs are written.
+    pub log_format: LogFormat,
+    /// Rate limits.
+    pub limits: Limits,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("location", &self.location)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url.base())
+            .field("kek", &"(hidden)")
+            .field("dev", &self.dev)
+            .field("log_format", &self.log_format)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default data directory.
+pub const DEFAULT_DATA: &str = "./ler-data";
+
+impl Config {
+    /// Resolves flags, then the environment (`env` looks a variable up: pass
+    /// `|k| std::env::var(k).ok()`), then the TOML file named by `--config`, then defaults.
+    pub fn resolve(
+        flags: &Flags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = match &flags.config {
+            Some(path) => read_file_config(path)?,
+            None => FileConfig::default(),
+        };
+        let location = resolve_location(flags, env, &file)?;
+        let listen_text = flags
+            .listen
+            .clone()
+            .or_else(|| env("LER_LISTEN"))
+            .or(file.listen.clone())
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let public_url = match flags
+            .public_url
+            .clone()
+            .or_else(|| env("LER_PUBLIC_URL"))
+            .or(file.public_url.clone())
+        {
+            Some(u) => PublicUrl::parse(&u)?,
+            None => PublicUrl::for_listen(listen),
+        };
+        let log_format = match flags
+            .log_format
+            .clone()
+            .or_else(|| env("LER_LOG_FORMAT"))
+            .or(file.log_format.clone())
+        {
+            Some(f) => LogFormat::parse(&f)?,
+            None => LogFormat::Text,
+        };
+        let (kek, dev) = match resolve_kek(flags, env, &file)? {
+            Some(kek) => (kek, false),
+            None if flags.dev => (Kek::generate(), true),
+            None => return Err(ConfigError::NoKek),
+        };
+        Ok(Config {
+            location,
+            listen,
+            public_url,
+            kek: Arc::new(kek),
+            dev,
+            log_format,
+            limits: file.limits.unwrap_or_default(),
+        })
+    }
+}
+
+fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::File {
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn resolve_location(
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<Location, ConfigError> {
+    let levels: [(&'static str, Option<PathBuf>, Option<String>); 3] = [
+        (
+            "the command line",
+            flags.data.clone(),
+            flags.database.clone(),
+        ),
+        (
+            "the environment",
+            env("LER_DATA").map(PathBuf::from),
+            env("LER_DATABASE_URL"),
+        ),
+        (
+            "the configuration file",
+            file.data.clone(),
+            file.database_url.clone(),
+        ),
+    ];
+    for (level, data, database) in levels {
+        match (data, database) {
+            (Some(_), Some(_)) => return Err(ConfigError::BothLocations(level)),
+            (Some(dir), None) => return Ok(Location::SqliteDir(dir)),
+            (None, Some(url)) => return database_location(&url),
+            (None, None) => {}
+        }
+    }
+    Ok(Location::SqliteDir(PathBuf::from(DEFAULT_DATA)))
+}
+
+/// A `postgres://` location.
+pub(crate) fn database_location(url: &str) -> Result<Location, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Location::Postgres(url.into()))
+    } else {
+        Err(ConfigError::DatabaseUrl(url.into()))
+    }
+}
+
+fn resolve_kek(
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<Option<Kek>, ConfigError> {
+    if let Some(path) = &flags.kek_file {
+        return kek_from_file(path).map(Some);
+    }
+    if let Some(text) = env("LER_KEK") {
+        let text = Zeroizing::new(text);
+        return Kek::parse(&text)
+            .map(Some)
+            .map_err(|e| ConfigError::BadKek {
+                from: "LER_KEK".into(),
+                reason: e.to_string(),
+            });
+    }
+    if let Some(path) = env("LER_KEK_FILE") {
+        return kek_from_file(Path::new(&path)).map(Some);
+    }
+    if let Some(path) = &file.kek_file {
+        return kek_from_file(path).map(Some);
+    }
+    Ok(None)
+}
+
+/// Reads a KEK file (base64 of 32 bytes).
+pub fn kek_from_file(path: &Path) -> Result<Kek, ConfigError> {
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.into(),
+                source,
+            })?,
+        );
+    Kek::parse(&text).map_err(|e| ConfigError::BadKek {
+        from: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

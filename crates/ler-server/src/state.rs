@@ -1,0 +1,184 @@
+//! The shared state of the service, and the [`LocalFetcher`] that answers the URLs of the
+//! organizations hosted here from the store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ler_jsonld::Documents;
+use ler_store::Store;
+use ler_verify::{FetchError, Fetcher};
+use tokio::runtime::Handle;
+
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::{AppError, Limits, PublicUrl};
+
+/// The service's clock: seconds since the epoch (tests move it).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        }))
+    }
+
+    /// A clock reading `f`.
+    pub fn from_fn(f: impl Fn() -> i64 + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    /// Now.
+    pub fn now(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+/// A signed status list credential, kept per list until the list changes.
+#[derive(Clone)]
+pub(crate) struct SignedList {
+    /// The list version it was signed at.
+    pub version: i64,
+    /// The key fragment it was signed with (a rotation re-signs).
+    pub fragment: String,
+    /// The JSON bytes served.
+    pub body: Arc<Vec<u8>>,
+    /// Its entity tag.
+    pub etag: String,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The contexts the service signs and verifies with.
+    pub documents: &'static Documents,
+    /// The key-encryption key for the organizations' signing keys.
+    pub kek: Arc<ler_crypto::Kek>,
+    /// The address the world sees.
+    pub public_url: PublicUrl,
+    /// Fetches everything that is not hosted here (guarded HTTPS in production).
+    pub fetcher: Arc<dyn Fetcher>,
+    /// Request and credential counters.
+    pub metrics: Arc<Metrics>,
+    /// The rate limits.
+    pub limits: Limits,
+    /// Login attempts per client.
+    pub login_limiter: Arc<RateLimiter>,
+    /// Verify requests per client.
+    pub verify_limiter: Arc<RateLimiter>,
+    /// The clock.
+    pub clock: Clock,
+    pub(crate) signed_lists: Arc<Mutex<HashMap<i64, SignedList>>>,
+}
+
+impl AppState {
+    /// State over a store, with the system clock and embedded contexts.
+    pub fn new(
+        store: Store,
+        kek: Arc<ler_crypto::Kek>,
+        public_url: PublicUrl,
+        fetcher: Arc<dyn Fetcher>,
+        limits: Limits,
+    ) -> AppState {
+        AppState {
+            store,
+            documents: Documents::embedded(),
+            kek,
+            public_url,
+            fetcher,
+            metrics: Arc::new(Metrics::default()),
+            login_limiter: Arc::new(RateLimiter::new(
+                limits.login_burst,
+                limits.login_per_minute / 60.0,
+            )),
+            verify_limiter: Arc::new(RateLimiter::new(
+                limits.verify_burst,
+                limits.verify_per_second,
+            )),
+            limits,
+            clock: Clock::system(),
+            signed_lists: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in seconds since the epoch.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Runs blocking work (verification, which fetches synchronously) off the async threads,
+    /// handing it a [`LocalFetcher`].
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&LocalFetcher) -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let fetcher = LocalFetcher {
+            state: self.clone(),
+            handle: Handle::current(),
+        };
+        tokio::task::spawn_blocking(move || work(&fetcher))
+            .await
+            .map_err(|e| AppError::Internal(format!("a verification task failed: {e}")))
+    }
+}
+
+/// A [`Fetcher`] that answers the URLs of this service — organization DID documents and status
+/// lists — from the store, with no network round trip, and hands every other URL to the
+/// state's fetcher. It blocks on the store, so it runs only on blocking threads (see
+/// [`AppState`]'s verification tasks).
+pub struct LocalFetcher {
+    state: AppState,
+    handle: Handle,
+}
+
+impl LocalFetcher {
+    /// A local fetcher over `state`, blocking on `handle` for store calls. Call
+    /// [`Fetcher::fetch`] only outside the runtime's async threads.
+    pub fn new(state: AppState, handle: Handle) -> LocalFetcher {
+        LocalFetcher { state, handle }
+    }
+}
+
+impl Fetcher for LocalFetcher {
+    fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let Some(path) = self.state.public_url.local_path(url) else {
+            return self.state.fetcher.fetch(url);
+        };
+        let failed = |reason: String| FetchError::Failed {
+            url: url.into(),
+            reason,
+        };
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let answer = match segments.as_slice() {
+            ["orgs", slug, "did.json"] => self
+                .handle
+                .block_on(crate::admin::did_document_of(&self.state.store, slug))
+                .map(|doc| doc.to_string().into_bytes()),
+            ["orgs", slug, "status", list_id] => self
+                .handle
+                .block_on(crate::status::signed_list(&self.state, slug, list_id))
+                .map(|signed| signed.body.as_ref().clone()),
+            _ => return Err(failed("this service serves no document there".into())),
+        };
+        answer.map_err(|e| match e {
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, url, "local fetch failed");
+                failed("the service could not read it".into())
+            }
+            other => failed(other.to_string()),
+        })
+    }
+}

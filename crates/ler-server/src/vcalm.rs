@@ -1,0 +1,340 @@
+//! The vcalm issuer endpoints: `POST /credentials/issue` (check, allocate status entries, sign
+//! with the organization's active key, store) and `POST /credentials/status` (revoke, suspend,
+//! unsuspend).
+
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ler_proof::{Cryptosuite, Purpose as ProofPurpose, SignOptions};
+use ler_store::{CredentialRow, Org, Purpose, Scope};
+use serde_json::{Map, Value, json};
+
+use crate::auth::authorize;
+use crate::body::Body;
+use crate::{AppError, AppState, admin, ids};
+
+/// Entries per status list (the minimum the Bitstring Status List spec allows, 16 KB).
+pub const LIST_SIZE: u64 = ler_status::MIN_ENTRIES as u64;
+/// The VC 2.0 base context.
+pub const VC2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// `POST /credentials/issue`: `{credential, options?}` → 201 `{verifiableCredential}`.
+pub async fn issue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let principal = authorize(&state, &headers, &Method::POST, None, Scope::Issue, None).await?;
+    let request = body.fields()?;
+    let credential = match request.get("credential") {
+        Some(Value::Object(c)) => c.clone(),
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "credential must be a JSON object".into(),
+            ));
+        }
+        None => return Err(AppError::BadRequest("the request has no credential".into())),
+    };
+    let credential_id = match request.get("options") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => match o.get("credentialId") {
+            None => None,
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(_) => {
+                return Err(AppError::BadRequest(
+                    "options.credentialId must be a non-empty string".into(),
+                ));
+            }
+        },
+        Some(_) => return Err(AppError::BadRequest("options must be a JSON object".into())),
+    };
+    check_shape(&credential)?;
+    let org = state
+        .store
+        .org(principal.org_id())
+        .await?
+        .ok_or_else(|| AppError::Internal("an API key's organization is gone".into()))?;
+    let issuer = issuer_id(&credential).unwrap_or_default();
+    if issuer != org.did {
+        return Err(AppError::BadRequest(format!(
+            "the issuer {issuer} does not match the expected configuration: these credentials issue as {}",
+            org.did
+        )));
+    }
+    let recipient = credential
+        .get("credentialSubject")
+        .and_then(|s| s.get("id"))
+        .and_then(Value::as_str)
+        .map(String::from);
+    let vc = issue_credential(&state, &org, credential, credential_id, recipient, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"verifiableCredential": vc})),
+    )
+        .into_response())
+}
+
+/// The issuer's id: the string, or the object's `id`.
+fn issuer_id(credential: &Map<String, Value>) -> Option<String> {
+    match credential.get("issuer")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(String::from),
+        _ => None,
+    }
+}
+
+/// The checks that answer 422 with a clear message before the full validation: `@context`,
+/// `type`, `issuer` and `credentialSubject` present and of the right JSON type.
+fn check_shape(c: &Map<String, Value>) -> Result<(), AppError> {
+    let bad = |detail: &str| Err(AppError::invalid("invalid credential", detail));
+    match c.get("@context") {
+        None => return bad("@context is required"),
+        Some(Value::String(_)) => {}
+        Some(Value::Array(a)) if !a.is_empty() => {}
+        Some(_) => return bad("@context must be a URL or a non-empty array"),
+    }
+    match c.get("type") {
+        None => return bad("type is required"),
+        Some(Value::String(_)) => {}
+        Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_string) => {}
+        Some(_) => return bad("type must be a string or a non-empty array of strings"),
+    }
+    match c.get("issuer") {
+        None => {
+            return bad("issuer is required: the service never fills in an issuer");
+        }
+        Some(Value::String(s)) if s.contains(':') => {}
+        Some(Value::Object(o))
+            if o.get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.contains(':')) => {}
+        Some(other) => {
+            return bad(&format!(
+                "issuer must be a URL or an object whose id is a URL, not {other}"
+            ));
+        }
+    }
+    match c.get("credentialSubject") {
+        None => return bad("credentialSubject is required"),
+        Some(Value::Object(_)) => {}
+        Some(Value::Array(_)) => {
+            return bad(
+                "credentialSubject must be one object: ler issues credentials with one subject",
+            );
+        }
+        Some(other) => return bad(&format!("credentialSubject must be an object, not {other}")),
+    }
+    if c.contains_key("proof") {
+        return bad("send an unsigned credential: it has a proof already");
+    }
+    if c.contains_key("credentialStatus") {
+        return bad("credentialStatus is assigned by the service: leave it out");
+    }
+    Ok(())
+}
+
+/// Issues a credential for `org`: assigns an `id` when it has none (and no `credential_id` was
+/// given), allocates a revocation and a suspension entry, validates, signs with the active key
+/// (eddsa-rdfc-2022) and stores it. Returns the signed credential.
+pub(crate) async fn issue_credential(
+    state: &AppState,
+    org: &Org,
+    mut credential: Map<String, Value>,
+    credential_id: Option<String>,
+    recipient: Option<String>,
+    achievement_id: Option<String>,
+) -> Result<Value, AppError> {
+    let first_context = match credential.get("@context") {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    if first_context != Some(VC2_CONTEXT) {
+        return Err(AppError::invalid(
+            "invalid credential",
+            format!("the first @context must be {VC2_CONTEXT}: ler issues VC 2.0 credentials"),
+        ));
+    }
+    let row_id = match (credential.get("id"), credential_id) {
+        (Some(Value::String(id)), _) => id.clone(),
+        (Some(_), _) => {
+            return Err(AppError::invalid("invalid credential", "id must be a URL"));
+        }
+        (None, Some(id)) => id,
+        (None, None) => {
+            let id = format!("urn:uuid:{}", ids::uuid()?);
+            credential.insert("id".into(), id.clone().into());
+            id
+        }
+    };
+    let violations = ler_model::validate(&Value::Object(credential.clone()));
+    if !violations.is_empty() {
+        let list: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect();
+        return Err(AppError::invalid("invalid credential", list.join("; ")));
+    }
+    if state.store.credential(&row_id).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "a credential with id {row_id} was issued already"
+        )));
+    }
+    let now = state.now();
+    let (revocation, rev_index) = allocate(state, org, Purpose::Revocation, now).await?;
+    let (suspension, sus_index) = allocate(state, org, Purpose::Suspension, now).await?;
+    credential.insert(
+        "credentialStatus".into(),
+        json!([
+            status_entry(state, org, &revocation, rev_index),
+            status_entry(state, org, &suspension, sus_index)
+        ]),
+    );
+    let (key, vm, _) = admin::active_key(&state.store, &state.kek, org).await?;
+    let opts = SignOptions {
+        suite: Cryptosuite::EddsaRdfc2022,
+        verification_method: vm,
+        created: Some(ids::format_datetime(now)),
+        purpose: ProofPurpose::Assertion,
+        expires: None,
+    };
+    let documents = state.documents;
+    let unsigned = Value::Object(credential);
+    let signed =
+        tokio::task::spawn_blocking(move || ler_proof::sign(&unsigned, &key, &opts, documents))
+            .await
+            .map_err(|e| AppError::Internal(format!("a signing task failed: {e}")))?
+            .map_err(|e| AppError::invalid("credential cannot be signed", e.to_string()))?;
+    state
+        .store
+        .insert_credential(&CredentialRow {
+            id: row_id,
+            org_id: org.id,
+            achievement_id,
+            recipient,
+            json: signed.clone(),
+            revocation: Some((revocation.id, rev_index)),
+            suspension: Some((suspension.id, sus_index)),
+            revoked: false,
+            suspended: false,
+            issued_at: now,
+        })
+        .await?;
+    state.metrics.issued.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(org = %org.slug, "credential issued");
+    Ok(signed)
+}
+
+async fn allocate(
+    state: &AppState,
+    org: &Org,
+    purpose: Purpose,
+    now: i64,
+) -> Result<(ler_store::StatusListRow, u64), AppError> {
+    let new_list_id = ids::hex(&ids::random_bytes::<8>()?);
+    Ok(state
+        .store
+        .allocate_status_index(org.id, purpose, LIST_SIZE, &new_list_id, now)
+        .await?)
+}
+
+/// The URL of a status list credential.
+pub(crate) fn list_url(state: &AppState, org: &Org, list_id: &str) -> String {
+    format!(
+        "{}/orgs/{}/status/{list_id}",
+        state.public_url.base(),
+        org.slug
+    )
+}
+
+fn status_entry(state: &AppState, org: &Org, list: &ler_store::StatusListRow, index: u64) -> Value {
+    let url = list_url(state, org, &list.list_id);
+    json!({
+        "id": format!("{url}#{index}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": list.purpose.as_str(),
+        "statusListIndex": index.to_string(),
+        "statusListCredential": url,
+    })
+}
+
+/// `POST /credentials/status`: `{credentialId, credentialStatus: {statusPurpose}, status}`.
+/// Revocation is final; suspension can be lifted with `status: false`.
+pub async fn update_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    let principal = authorize(&state, &headers, &Method::POST, None, Scope::Revoke, None).await?;
+    let request = body.fields()?;
+    let id = request
+        .get("credentialId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::BadRequest("credentialId is required".into()))?;
+    let purpose = request
+        .get("credentialStatus")
+        .and_then(|s| s.get("statusPurpose"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::BadRequest("credentialStatus.statusPurpose is required".into()))?;
+    let purpose = match purpose {
+        "revocation" => Purpose::Revocation,
+        "suspension" => Purpose::Suspension,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "statusPurpose must be revocation or suspension, not {other:?}"
+            )));
+        }
+    };
+    let value = request
+        .get("status")
+        .and_then(Value::as_bool)
+        .ok_or_else(|| AppError::BadRequest("status must be true or false".into()))?;
+    let row = state
+        .store
+        .credential(id)
+        .await?
+        .filter(|r| r.org_id == principal.org_id())
+        .ok_or_else(|| AppError::NotFound(format!("credential {id} not found")))?;
+    let updated = match (purpose, value) {
+        (Purpose::Revocation, false) if row.revoked => {
+            return Err(AppError::Conflict(format!(
+                "credential {id} is revoked, and revoking is final"
+            )));
+        }
+        (Purpose::Revocation, false) => row,
+        (Purpose::Revocation, true) if row.revoked => row,
+        (Purpose::Revocation, true) => {
+            let r = state
+                .store
+                .set_credential_status(id, purpose, true, state.now())
+                .await?;
+            state.metrics.revoked.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(credential = id, "credential revoked");
+            r
+        }
+        (Purpose::Suspension, v) => {
+            let r = state
+                .store
+                .set_credential_status(id, purpose, v, state.now())
+                .await?;
+            if v {
+                state.metrics.suspended.fetch_add(1, Ordering::Relaxed);
+            }
+            tracing::info!(
+                credential = id,
+                suspended = v,
+                "credential suspension changed"
+            );
+            r
+        }
+    };
+    Ok(Json(json!({
+        "credentialId": updated.id,
+        "revoked": updated.revoked,
+        "suspended": updated.suspended,
+    }))
+    .into_response())
+}

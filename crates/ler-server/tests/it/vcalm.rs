@@ -1,0 +1,471 @@
+//! The vcalm endpoints: issue (every status code, every bad issuer and subject), verify,
+//! revoke, suspend, status lists, challenges.
+
+use ler_crypto::{KeyPair, did_key, did_key_verification_method};
+use ler_proof::{Cryptosuite, Purpose, SignOptions};
+use ler_status::StatusList;
+use serde_json::{Value, json};
+
+use crate::harness::{Harness, check};
+
+/// The status checks of a report: (status, message) of `status[0]`, `status[1]`, ….
+fn status_checks(report: &Value) -> Vec<(String, String)> {
+    report["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["check"].as_str().is_some_and(|n| n.starts_with("status")))
+                .map(|c| {
+                    (
+                        c["status"].as_str().unwrap_or("").to_string(),
+                        c["message"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_answers_201_with_status_entries_and_a_proof() {
+    for (_s, h) in Harness::all().await {
+        let vc = h.issue().await;
+        assert_eq!(vc["issuer"], h.org.did);
+        let entries = vc["credentialStatus"].as_array().expect("status entries");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0]["statusPurpose"], "revocation");
+        assert_eq!(entries[1]["statusPurpose"], "suspension");
+        for e in entries {
+            assert_eq!(e["type"], "BitstringStatusListEntry");
+            let url = e["statusListCredential"].as_str().expect("list url");
+            assert!(
+                url.starts_with("http://localhost:8080/orgs/acme/status/"),
+                "{url}"
+            );
+        }
+        assert_eq!(vc["proof"]["cryptosuite"], "eddsa-rdfc-2022");
+        assert_eq!(
+            vc["proof"]["verificationMethod"],
+            format!("{}#key-1", h.org.did)
+        );
+        assert!(
+            vc["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("urn:uuid:"))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_refuses_bad_context_type_issuer_and_subject() {
+    for (_s, h) in Harness::all().await {
+        let cases: Vec<(&str, Option<Value>)> = vec![
+            ("@context", None),
+            ("@context", Some(json!(null))),
+            ("@context", Some(json!(4))),
+            ("@context", Some(json!([]))),
+            (
+                "@context",
+                Some(json!(["https://example.org/unknown-context"])),
+            ),
+            ("type", None),
+            ("type", Some(json!(null))),
+            ("type", Some(json!([]))),
+            ("type", Some(json!([4]))),
+            ("type", Some(json!(["Other"]))),
+            ("issuer", None),
+            ("issuer", Some(json!(null))),
+            ("issuer", Some(json!(true))),
+            ("issuer", Some(json!(4))),
+            ("issuer", Some(json!([]))),
+            ("issuer", Some(json!(""))),
+            ("issuer", Some(json!({}))),
+            ("issuer", Some(json!({"id": 4}))),
+            ("credentialSubject", None),
+            ("credentialSubject", Some(json!(null))),
+            ("credentialSubject", Some(json!(4))),
+            ("credentialSubject", Some(json!("did:example:learner"))),
+            (
+                "credentialSubject",
+                Some(json!([{"id": "did:example:learner"}])),
+            ),
+            ("credentialSubject", Some(json!(true))),
+        ];
+        for (field, value) in cases {
+            let mut c = h.credential();
+            match &value {
+                None => {
+                    c.as_object_mut().expect("object").remove(field);
+                }
+                Some(v) => c[field] = v.clone(),
+            }
+            let a = h
+                .post(
+                    "/credentials/issue",
+                    &h.keys.issue,
+                    &json!({"credential": c}),
+                )
+                .await;
+            assert!(
+                a.status == 400 || a.status == 422,
+                "{field} = {value:?} answered {}: {}",
+                a.status,
+                String::from_utf8_lossy(&a.bytes)
+            );
+            a.problem(a.status.as_u16());
+        }
+        // Nothing was stored for the refused requests.
+        let a = h
+            .call(
+                axum::http::Method::GET,
+                "/orgs/acme/credentials",
+                None,
+                &[("authorization", &format!("Bearer {}", h.keys.read))],
+            )
+            .await;
+        a.expect(200);
+        assert_eq!(a.json()["credentials"].as_array().map(Vec::len), Some(0));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_never_fills_in_an_issuer_and_refuses_another_organizations() {
+    for (_s, h) in Harness::all().await {
+        let mut c = h.credential();
+        c.as_object_mut().expect("object").remove("issuer");
+        let p = h
+            .post(
+                "/credentials/issue",
+                &h.keys.issue,
+                &json!({"credential": c}),
+            )
+            .await
+            .problem(422);
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("issuer")),
+            "{p}"
+        );
+        let mut c = h.credential();
+        c["issuer"] = json!("did:web:example.org:orgs:other");
+        h.post(
+            "/credentials/issue",
+            &h.keys.issue,
+            &json!({"credential": c}),
+        )
+        .await
+        .problem(400);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_answers_400_for_malformed_requests_and_409_for_a_reused_id() {
+    for (_s, h) in Harness::all().await {
+        let key = format!("Bearer {}", h.keys.issue);
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/credentials/issue")
+            .header("authorization", &key)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{not json"))
+            .expect("request");
+        h.send(req).await.problem(400);
+        h.post("/credentials/issue", &h.keys.issue, &json!({"nothing": 1}))
+            .await
+            .problem(400);
+        h.post(
+            "/credentials/issue",
+            &h.keys.issue,
+            &json!({"credential": 4}),
+        )
+        .await
+        .problem(400);
+        let mut c = h.credential();
+        c["id"] = json!("urn:uuid:11111111-2222-4333-8444-555555555555");
+        h.post(
+            "/credentials/issue",
+            &h.keys.issue,
+            &json!({"credential": c}),
+        )
+        .await
+        .expect(201);
+        h.post(
+            "/credentials/issue",
+            &h.keys.issue,
+            &json!({"credential": c}),
+        )
+        .await
+        .problem(409);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_verify_revoke_verify_and_the_list_bit_is_set() {
+    for (_s, h) in Harness::all().await {
+        let vc = h.issue().await;
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["verified"], true);
+        let statuses = status_checks(&report);
+        assert_eq!(statuses.len(), 2, "{report}");
+        assert!(statuses.iter().all(|(s, _)| s == "passed"), "{statuses:?}");
+        // The organization's did:web and lists resolved from the store: no network at all.
+        assert_eq!(
+            h.refusing.calls.load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+
+        let id = vc["id"].as_str().expect("id");
+        let a = h.set_status(id, "revocation", true).await;
+        a.expect(200);
+        assert_eq!(a.json()["revoked"], true);
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 422, "{report}");
+        assert_eq!(report["verified"], false);
+        assert!(
+            status_checks(&report)
+                .iter()
+                .any(|(s, m)| s == "failed" && m.contains("revoked")),
+            "{report}"
+        );
+
+        let entry = &vc["credentialStatus"][0];
+        let url = entry["statusListCredential"].as_str().expect("url");
+        let index: usize = entry["statusListIndex"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("index");
+        let path = url
+            .strip_prefix("http://localhost:8080")
+            .expect("local url");
+        let a = h.get(path).await;
+        a.expect(200);
+        assert_eq!(
+            a.header("cache-control").as_deref(),
+            Some("public, max-age=60")
+        );
+        let list = a.json();
+        assert_eq!(list["type"][1], "BitstringStatusListCredential");
+        assert_eq!(list["issuer"], h.org.did);
+        let encoded = list["credentialSubject"]["encodedList"]
+            .as_str()
+            .expect("encoded list");
+        let bits = StatusList::decode(encoded, 1 << 20).expect("decode");
+        assert_eq!(bits.get(index).expect("bit"), 1);
+        assert_eq!(bits.count_set(), 1);
+        // The list credential itself verifies (signed by the organization).
+        let (status, report) = h.verify(&list).await;
+        assert_eq!(status, 200, "{report}");
+
+        // Revocation is final.
+        h.set_status(id, "revocation", false).await.problem(409);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspend_then_unsuspend() {
+    for (_s, h) in Harness::all().await {
+        let vc = h.issue().await;
+        let id = vc["id"].as_str().expect("id");
+        let a = h.set_status(id, "suspension", true).await;
+        a.expect(200);
+        assert_eq!(a.json()["suspended"], true);
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 422, "{report}");
+        assert!(
+            status_checks(&report)
+                .iter()
+                .any(|(s, m)| s == "failed" && m.contains("suspended")),
+            "{report}"
+        );
+        h.set_status(id, "suspension", false).await.expect(200);
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 200, "{report}");
+        // Unknown credentials, bad purposes, malformed bodies.
+        h.set_status("urn:uuid:nope", "revocation", true)
+            .await
+            .problem(404);
+        h.set_status(id, "refresh", true).await.problem(400);
+        h.post(
+            "/credentials/status",
+            &h.keys.revoke,
+            &json!({"credentialId": id}),
+        )
+        .await
+        .problem(400);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_answer_304_to_a_matching_etag_and_404_when_unknown() {
+    for (_s, h) in Harness::all().await {
+        let vc = h.issue().await;
+        let url = vc["credentialStatus"][0]["statusListCredential"]
+            .as_str()
+            .expect("url");
+        let path = url.strip_prefix("http://localhost:8080").expect("local");
+        let first = h.get(path).await;
+        first.expect(200);
+        let etag = first.header("etag").expect("etag");
+        let again = h
+            .call(
+                axum::http::Method::GET,
+                path,
+                None,
+                &[("if-none-match", &etag)],
+            )
+            .await;
+        again.expect(304);
+        // A change makes a new version with a new tag.
+        h.set_status(vc["id"].as_str().expect("id"), "revocation", true)
+            .await
+            .expect(200);
+        let changed = h.get(path).await;
+        changed.expect(200);
+        assert_ne!(changed.header("etag"), Some(etag));
+        h.get("/orgs/acme/status/nope").await.problem(404);
+        h.get("/orgs/nobody/status/nope").await.problem(404);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_answers_422_for_a_tampered_credential_and_400_for_no_credential() {
+    for (_s, h) in Harness::all().await {
+        let mut vc = h.issue().await;
+        vc["credentialSubject"]["name"] = json!("Mallory");
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 422);
+        assert_eq!(
+            check(&report, "proof").map(|c| c.0),
+            Some("failed"),
+            "{report}"
+        );
+        h.post("/credentials/verify", "", &json!({}))
+            .await
+            .problem(400);
+        h.post("/presentations/verify", "", &json!({}))
+            .await
+            .problem(400);
+    }
+}
+
+/// A presentation of `vc` by a did:key holder, with this challenge.
+fn present(vc: &Value, challenge: &str) -> Value {
+    let holder = KeyPair::from_seed([9; 32]);
+    let public = holder.public_key();
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": did_key(&public),
+        "verifiableCredential": [vc],
+    });
+    ler_proof::sign(
+        &vp,
+        &holder,
+        &SignOptions {
+            suite: Cryptosuite::EddsaRdfc2022,
+            verification_method: did_key_verification_method(&public),
+            created: Some("2026-01-01T00:00:00Z".into()),
+            purpose: Purpose::Authentication {
+                challenge: Some(challenge.into()),
+                domain: None,
+            },
+            expires: None,
+        },
+        ler_jsonld::Documents::embedded(),
+    )
+    .expect("sign presentation")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenges_are_single_use() {
+    for (_s, h) in Harness::all().await {
+        let vc = h.issue().await;
+        let a = h.post("/challenges", "", &json!({})).await;
+        a.expect(200);
+        let challenge = a.json()["challenge"]
+            .as_str()
+            .expect("challenge")
+            .to_string();
+        let vp = present(&vc, &challenge);
+        let body = json!({"verifiablePresentation": vp, "options": {"challenge": challenge}});
+        let first = h.post("/presentations/verify", "", &body).await;
+        first.expect(200);
+        assert_eq!(first.json()["verified"], true);
+        let again = h.post("/presentations/verify", "", &body).await;
+        again.expect(422);
+        let report = again.json();
+        assert!(
+            check(&report, "challenge").is_some_and(|(s, m)| s == "failed" && m.contains("used")),
+            "{report}"
+        );
+        // A challenge never handed out fails, even when the proof carries it.
+        let forged = present(&vc, "made-up-challenge");
+        let a = h
+            .post(
+                "/presentations/verify",
+                "",
+                &json!({"verifiablePresentation": forged}),
+            )
+            .await;
+        a.expect(422);
+        assert!(
+            check(&a.json(), "challenge").is_some_and(|(s, _)| s == "failed"),
+            "{}",
+            a.json()
+        );
+        // A presentation whose proof has another challenge than the one handed in fails.
+        let c2 = h.post("/challenges", "", &json!({})).await.json()["challenge"]
+            .as_str()
+            .expect("challenge")
+            .to_string();
+        let a = h
+            .post(
+                "/presentations/verify",
+                "",
+                &json!({"verifiablePresentation": present(&vc, "other"), "options": {"challenge": c2}}),
+            )
+            .await;
+        a.expect(422);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_challenges_fail() {
+    let storage = crate::harness::Storage::sqlite();
+    let h = Harness::open(
+        &storage,
+        crate::harness::PUBLIC_URL,
+        ler_server::Limits::default(),
+    )
+    .await;
+    let offset = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let o = offset.clone();
+    let base = h.state.now();
+    let state = h
+        .state
+        .clone()
+        .with_clock(ler_server::Clock::from_fn(move || {
+            base + o.load(std::sync::atomic::Ordering::SeqCst)
+        }));
+    let router = ler_server::router(state);
+    let h = Harness { router, ..h };
+    let vc = h.issue().await;
+    let challenge = h.post("/challenges", "", &json!({})).await.json()["challenge"]
+        .as_str()
+        .expect("challenge")
+        .to_string();
+    offset.store(301, std::sync::atomic::Ordering::SeqCst);
+    let a = h
+        .post(
+            "/presentations/verify",
+            "",
+            &json!({"verifiablePresentation": present(&vc, &challenge), "options": {"challenge": challenge}}),
+        )
+        .await;
+    a.expect(422);
+    assert!(
+        check(&a.json(), "challenge").is_some_and(|(s, m)| s == "failed" && m.contains("expired")),
+        "{}",
+        a.json()
+    );
+}
