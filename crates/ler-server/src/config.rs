@@ -331,29 +331,10 @@ impl Config {
         flags: &Flags,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let file = match &flags.config {
-            Some(path) => read_file_config(path)?,
-            None => FileConfig::default(),
-        };
+        let file = file_config(flags)?;
         let location = resolve_location(flags, env, &file)?;
-        let listen_text = flags
-            .listen
-            .clone()
-            .or_else(|| env("LER_LISTEN"))
-            .or(file.listen.clone())
-            .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen: SocketAddr = listen_text
-            .parse()
-            .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
-        let public_url = match flags
-            .public_url
-            .clone()
-            .or_else(|| env("LER_PUBLIC_URL"))
-            .or(file.public_url.clone())
-        {
-            Some(u) => PublicUrl::parse(&u)?,
-            None => PublicUrl::for_listen(listen),
-        };
+        let listen = resolve_listen(flags, env, &file)?;
+        let public_url = resolve_public_url(flags, env, &file, listen)?;
         let log_format = match flags
             .log_format
             .clone()
@@ -377,6 +358,67 @@ impl Config {
             log_format,
             limits: file.limits.unwrap_or_default(),
         })
+    }
+
+    /// Only where the data lives (for `ler admin`), with the same precedence.
+    pub fn location(
+        flags: &Flags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Location, ConfigError> {
+        resolve_location(flags, env, &file_config(flags)?)
+    }
+
+    /// Only the key-encryption key (for `ler admin`); `NoKek` when none is configured.
+    pub fn kek(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Kek, ConfigError> {
+        resolve_kek(flags, env, &file_config(flags)?)?.ok_or(ConfigError::NoKek)
+    }
+
+    /// Only the public URL (for `ler admin create-org`), defaulting from the listen address.
+    pub fn public_url(
+        flags: &Flags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<PublicUrl, ConfigError> {
+        let file = file_config(flags)?;
+        let listen = resolve_listen(flags, env, &file)?;
+        resolve_public_url(flags, env, &file, listen)
+    }
+}
+
+fn file_config(flags: &Flags) -> Result<FileConfig, ConfigError> {
+    match &flags.config {
+        Some(path) => read_file_config(path),
+        None => Ok(FileConfig::default()),
+    }
+}
+
+fn resolve_listen(
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<SocketAddr, ConfigError> {
+    let text = flags
+        .listen
+        .clone()
+        .or_else(|| env("LER_LISTEN"))
+        .or(file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.into());
+    text.parse().map_err(|_| ConfigError::Listen(text.clone()))
+}
+
+fn resolve_public_url(
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+    listen: SocketAddr,
+) -> Result<PublicUrl, ConfigError> {
+    match flags
+        .public_url
+        .clone()
+        .or_else(|| env("LER_PUBLIC_URL"))
+        .or(file.public_url.clone())
+    {
+        Some(u) => PublicUrl::parse(&u),
+        None => Ok(PublicUrl::for_listen(listen)),
     }
 }
 

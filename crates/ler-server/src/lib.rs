@@ -120,8 +120,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             addr: config.listen.to_string(),
             source,
         })?;
+    let bound = listener.local_addr().map_or(config.listen, |a| a);
     tracing::info!(
-        listen = %config.listen,
+        listen = %bound,
         public_url = %config.public_url,
         backend = ?state.store.kind(),
         "ler serve is listening"

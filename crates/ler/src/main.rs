@@ -1,11 +1,13 @@
 //! The `ler` command-line tool: keys, issuing and verifying Learning and Employment Records.
 
 mod clock;
+mod cmd_admin;
 mod cmd_bake;
 mod cmd_demo;
 mod cmd_issue;
 mod cmd_key;
 mod cmd_present;
+mod cmd_serve;
 mod cmd_status;
 mod cmd_verify;
 mod contexts;
@@ -47,6 +49,14 @@ enum Command {
         #[command(subcommand)]
         cmd: cmd_status::StatusCommand,
     },
+    /// Run the issuing and verifying service (vcalm API, did:web and status lists per
+    /// organization) until SIGINT or SIGTERM.
+    Serve(cmd_serve::ServeArgs),
+    /// Operator commands for the service: KEK, organizations, keys, API keys, staff.
+    Admin {
+        #[command(subcommand)]
+        cmd: cmd_admin::AdminCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,6 +70,8 @@ fn main() -> ExitCode {
         Command::Present(args) => cmd_present::run(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
         Command::Status { cmd } => cmd_status::run(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => cmd_serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Admin { cmd } => cmd_admin::run(cmd).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ use ler_testdata::reference_dir;
 use serde_json::{Value, json};
 
 mod jwt_bake;
+mod serve;
 mod status;
 
 fn ler() -> Command {
