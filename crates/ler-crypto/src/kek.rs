@@ -127,6 +127,41 @@ impl Kek {
         Ok(key)
     }
 
+    /// Encrypts a short secret (a data key) under the KEK, bound to `aad` (for example the id
+    /// of the account the secret belongs to): the ciphertext opens only with the same `aad`.
+    pub fn wrap(&self, secret: &[u8], aad: &[u8]) -> EncryptedKey {
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let ciphertext = self
+            .cipher()
+            .encrypt(&nonce, Payload { msg: secret, aad })
+            // Invariant: XChaCha20-Poly1305 fails only for messages over 256 GiB; callers wrap
+            // keys of a few dozen bytes.
+            .expect("wrapping a short secret cannot fail");
+        EncryptedKey {
+            nonce: nonce.into(),
+            ciphertext,
+        }
+    }
+
+    /// Decrypts what [`Kek::wrap`] made for the same `aad`. Fails alike for a wrong KEK, a
+    /// tampered ciphertext and another `aad`.
+    pub fn unwrap(
+        &self,
+        wrapped: &EncryptedKey,
+        aad: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        self.cipher()
+            .decrypt(
+                XNonce::from_slice(&wrapped.nonce),
+                Payload {
+                    msg: &wrapped.ciphertext,
+                    aad,
+                },
+            )
+            .map(Zeroizing::new)
+            .map_err(|_| KeyError::Decrypt)
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&*self.0).into())
     }

@@ -75,6 +75,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         "https://w3id.org/ler/employment/v1",
         include_str!("../contexts/ler-employment-v1.jsonld"),
     ),
+    (
+        "https://w3id.org/ler/consent/v1",
+        include_str!("../contexts/ler-consent-v1.jsonld"),
+    ),
 ];
 
 /// Most processed contexts a [`Documents`] keeps; past that the cache starts over.

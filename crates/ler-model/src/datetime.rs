@@ -53,6 +53,33 @@ const DATETIME_SHAPE: &str =
     "a date-time of the form yyyy-mm-ddThh:mm:ss[.fff] followed by Z or ±hh:mm";
 const DATE_SHAPE: &str = "a date of the form yyyy-mm-dd (optionally followed by Z or ±hh:mm)";
 
+/// Writes seconds since the epoch as `YYYY-MM-DDThh:mm:ssZ`, the form [`parse_datetime`] reads
+/// back (proleptic Gregorian, H. Hinnant's `civil_from_days`).
+///
+/// ```
+/// use ler_model::datetime::{format_datetime, parse_datetime};
+/// assert_eq!(format_datetime(0), "1970-01-01T00:00:00Z");
+/// assert_eq!(parse_datetime(&format_datetime(1_780_272_000)), Ok(1_780_272_000));
+/// ```
+pub fn format_datetime(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// Parses an `xsd:dateTimeStamp` (RFC 3339 date-time) into whole seconds since 1970-01-01T00:00:00Z.
 ///
 /// Fractional seconds are truncated toward the earlier second.

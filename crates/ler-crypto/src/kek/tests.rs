@@ -115,3 +115,23 @@ fn ciphertext_is_bound_to_its_public_key() {
         Err(KeyError::Decrypt)
     );
 }
+
+#[test]
+fn wrapped_secrets_open_only_with_their_kek_and_aad() {
+    let kek = Kek::generate();
+    let wrapped = kek.wrap(&[9; 32], b"holder-1");
+    assert_eq!(
+        kek.unwrap(&wrapped, b"holder-1").unwrap().as_slice(),
+        &[9; 32]
+    );
+    assert_eq!(kek.unwrap(&wrapped, b"holder-2"), Err(KeyError::Decrypt));
+    assert_eq!(
+        Kek::generate().unwrap(&wrapped, b"holder-1"),
+        Err(KeyError::Decrypt)
+    );
+    let mut tampered = wrapped.clone();
+    tampered.ciphertext[0] ^= 1;
+    assert_eq!(kek.unwrap(&tampered, b"holder-1"), Err(KeyError::Decrypt));
+    // A fresh nonce every time.
+    assert_ne!(kek.wrap(&[9; 32], b"holder-1"), wrapped);
+}

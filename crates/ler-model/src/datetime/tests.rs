@@ -1,6 +1,6 @@
 //! Unit tests for the date and date-time parser.
 
-use super::{DateTimeError, parse_date, parse_date_or_datetime, parse_datetime};
+use super::{DateTimeError, format_datetime, parse_date, parse_date_or_datetime, parse_datetime};
 
 #[test]
 fn accepts_rfc3339_datetimes() {
@@ -137,4 +137,19 @@ fn agrees_with_day_counting_over_four_centuries() {
             }
         }
     }
+}
+
+#[test]
+fn formats_what_it_parses() {
+    for secs in [
+        0,
+        -1,
+        951_782_400,
+        1_780_272_000,
+        253_402_300_799,
+        -62_162_035_200,
+    ] {
+        assert_eq!(parse_datetime(&format_datetime(secs)), Ok(secs), "{secs}");
+    }
+    assert_eq!(format_datetime(951_782_400), "2000-02-29T00:00:00Z");
 }
