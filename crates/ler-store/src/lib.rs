@@ -1,6 +1,10 @@
 //! Storage for `ler serve`: a narrow async API over SQLite (the embedded default) and
 //! PostgreSQL (for scale; several stateless instances can share one database).
 //!
+//! It keeps the organizations' side (keys, accounts, issued credentials, status lists) and the
+//! workers' wallets (holders, sealed records, grants, share links, the access log; see
+//! [`Store::authorize_access`] and [`Store::erase_holder`]).
+//!
 //! The principal type is [`Store`], an enum over the two backends with one method per
 //! operation the service needs; nothing outside this crate writes SQL. Writes that matter —
 //! issuing (status index allocation), revoking, suspending — are single transactions, and on
@@ -289,6 +293,13 @@ macro_rules! dispatch {
         }
     };
 }
+
+mod wallet;
+
+pub use wallet::{
+    AccessDecision, AccessDenial, AccessKey, AccessLogRow, AccessRequest, AccessVia, ClaimToken,
+    ClaimUse, GrantRow, Holder, HolderSession, Revocation, ShareLink, WalletRecord,
+};
 
 impl Store {
     /// Opens (creating if needed) and migrates the store.

@@ -13,6 +13,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
 use serde_json::Value;
 
+mod wallet;
+
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
 use crate::{
     ApiKey, ChallengeUse, CredentialQuery, CredentialRow, Org, OrgKey, Purpose, Result, Scope,
@@ -27,7 +29,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_READERS: usize = 4;
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_wallet.sql")),
+];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";
 const ORG_KEY: &str =
@@ -716,6 +721,8 @@ fn connect(path: &Path) -> Result<Connection> {
     // Acknowledged means durable: every commit is synced, not just checkpoints.
     conn.pragma_update(None, "synchronous", "FULL").db()?;
     conn.pragma_update(None, "foreign_keys", "ON").db()?;
+    // Deleted content is overwritten, not left in free pages: erasing a holder erases.
+    conn.pragma_update(None, "secure_delete", "ON").db()?;
     Ok(conn)
 }
 

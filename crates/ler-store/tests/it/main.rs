@@ -39,3 +39,4 @@ mod orgs;
 mod persistence;
 mod schema;
 mod status;
+mod wallet;

@@ -7,17 +7,24 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 17] = [
+    "access_log",
     "achievements",
     "api_keys",
     "challenges",
+    "claim_tokens",
     "credentials",
+    "grants",
+    "holder_sessions",
+    "holders",
     "org_keys",
     "orgs",
     "schema_migrations",
     "sessions",
+    "share_links",
     "status_lists",
     "users",
+    "wallet_records",
 ];
 
 fn class(declared: &str) -> &'static str {
