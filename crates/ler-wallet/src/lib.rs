@@ -86,10 +86,13 @@ pub enum WalletError {
         #[source]
         source: ler_proof::ProofError,
     },
-    /// Some fields of an employment record are to be disclosed and others withheld, which
-    /// takes a selective-disclosure credential format.
-    #[error("selective disclosure needs ler-sdjwt")]
-    SelectiveDisclosureUnavailable,
+    /// Some fields of an employment record are to be disclosed and others withheld, but the
+    /// record was not issued as an SD-JWT VC, so nothing can be withheld from it.
+    #[error("record {0} was not issued for selective disclosure (as an SD-JWT VC)")]
+    NotSelectivelyDisclosable(String),
+    /// The SD-JWT VC presentation of the chosen fields could not be made.
+    #[error("cannot present the chosen fields")]
+    SelectiveDisclosure(#[source] ler_sdjwt::SdJwtError),
     /// A text too long for a QR code.
     #[error("cannot encode a {0}-byte link as a QR code")]
     Qr(usize),

@@ -42,8 +42,11 @@ impl RecordKind {
         }
     }
 
-    /// The kind of a credential (JSON), by its type.
+    /// The kind of a credential (JSON, or an SD-JWT VC's claims), by its type.
     pub fn of(credential: &Value) -> RecordKind {
+        if credential.get("vct").and_then(Value::as_str) == Some(ler_sdjwt::EMPLOYMENT_VCT) {
+            return RecordKind::Employment;
+        }
         match ler_model::kind(credential) {
             CredentialKind::AchievementCredential
             | CredentialKind::ClrCredential
@@ -145,7 +148,8 @@ pub struct Record {
     pub id: String,
     /// Education, employment or other.
     pub kind: RecordKind,
-    /// The credential as received: a JSON object, or a string holding a compact VC-JWT.
+    /// The credential as received: a JSON object, or a string holding a compact VC-JWT or an
+    /// SD-JWT VC (`<JWT>~<disclosure>~…~`).
     pub credential: Value,
     /// The verification report at receipt ([`Report::to_json`]).
     pub report: Value,
@@ -238,11 +242,11 @@ pub fn read_credential(bytes: &[u8]) -> Result<Value> {
     if text.len() > ler_verify::MAX_INPUT_BYTES {
         return Err(invalid(format!("{} bytes is too large", text.len())));
     }
-    if looks_like_jwt(text) {
+    if looks_like_jwt(text) || is_sd_jwt(text) {
         return Ok(Value::String(text.to_owned()));
     }
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::String(s)) if looks_like_jwt(&s) => Ok(Value::String(s)),
+        Ok(Value::String(s)) if looks_like_jwt(&s) || is_sd_jwt(&s) => Ok(Value::String(s)),
         Ok(doc @ Value::Object(_)) => Ok(doc),
         Ok(_) => Err(invalid("expected a JSON object or a VC-JWT".into())),
         Err(e) => Err(invalid(format!("not JSON, a VC-JWT or a baked image: {e}"))),
@@ -253,8 +257,14 @@ fn looks_like_jwt(s: &str) -> bool {
     s.starts_with("ey") && s.matches('.').count() == 2 && !s.contains(char::is_whitespace)
 }
 
+/// Whether `s` has the shape of an SD-JWT: a compact JWT, then `~` and the disclosures.
+pub(crate) fn is_sd_jwt(s: &str) -> bool {
+    s.split_once('~')
+        .is_some_and(|(jwt, rest)| looks_like_jwt(jwt) && !rest.contains(char::is_whitespace))
+}
+
 /// The fingerprint duplicates are recognized by: SHA-256 (hex) of the JCS of a JSON credential
-/// without its `proof`, or of a compact JWT's text.
+/// without its `proof`, or of a compact JWT's (or SD-JWT's) text.
 pub fn fingerprint(credential: &Value) -> Result<String> {
     match credential {
         Value::String(jwt) => Ok(hex(&Sha256::digest(jwt.as_bytes()))),
@@ -275,10 +285,16 @@ pub fn fingerprint(credential: &Value) -> Result<String> {
     }
 }
 
-/// The credential's JSON: a JSON credential itself, or a JWT's payload (its `vc` claim in the
-/// VC 1.1 JWT form).
+/// The credential's JSON: a JSON credential itself, a JWT's payload (its `vc` claim in the
+/// VC 1.1 JWT form), or an SD-JWT's claims with every disclosure in place (the holder's view).
 fn payload(credential: &Value) -> Result<Value> {
     match credential {
+        Value::String(sd_jwt) if is_sd_jwt(sd_jwt) => ler_sdjwt::inspect(sd_jwt)
+            .map(|inspected| inspected.claims)
+            .map_err(|e| WalletError::Invalid {
+                what: "credential",
+                reason: e.to_string(),
+            }),
         Value::String(jwt) => {
             let decoded = ler_proof::decode_jwt(jwt).map_err(|e| WalletError::Invalid {
                 what: "credential",
@@ -328,6 +344,9 @@ impl Summary {
     pub fn of(credential: &Value) -> Summary {
         let empty = Map::new();
         let doc = credential.as_object().unwrap_or(&empty);
+        if doc.contains_key("vct") {
+            return Summary::of_sd_jwt_claims(doc);
+        }
         let subject = items(doc.get("credentialSubject"))
             .first()
             .and_then(Value::as_object)
@@ -366,6 +385,34 @@ impl Summary {
             valid_until: text(doc.get("validUntil")).or_else(|| text(doc.get("expirationDate"))),
             awarded: text(subject.get("awardedDate")).or_else(|| text(doc.get("awardedDate"))),
             skills,
+            employment,
+        }
+    }
+}
+
+impl Summary {
+    /// The summary of an SD-JWT VC's claims: the record's fields are top-level claims, the
+    /// issuer is `iss`, the dates are NumericDates.
+    fn of_sd_jwt_claims(claims: &Map<String, Value>) -> Summary {
+        let date = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_i64)
+                .map(ler_model::datetime::format_datetime)
+        };
+        let employment = (RecordKind::of(&Value::Object(claims.clone())) == RecordKind::Employment)
+            .then(|| Employment::of(claims));
+        Summary {
+            credential_id: text(claims.get("jti")),
+            issuer: text(claims.get("iss")),
+            issuer_name: None,
+            name: text(claims.get("name"))
+                .or_else(|| employment.as_ref().and_then(|e| e.position_title.clone())),
+            description: text(claims.get("description")),
+            valid_from: date("nbf").or_else(|| date("iat")),
+            valid_until: date("exp"),
+            awarded: None,
+            skills: Vec::new(),
             employment,
         }
     }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::crypt::hex;
 use crate::grant::{EmploymentField, Grant};
-use crate::record::{Record, items};
+use crate::record::{Record, is_sd_jwt, items};
 use crate::{Result, WalletError};
 
 /// A new share-link token (32 random bytes, unpadded base64url) and its hash, which is all the
@@ -32,8 +32,16 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// The credentials a grant discloses, in the grant's order: whole credentials, and for
-/// employment records restricted to some fields, their selective-disclosure form.
-pub fn shared_credentials(grant: &Grant, records: &[Record]) -> Result<Vec<Value>> {
+/// employment records restricted to some fields, an SD-JWT VC presentation of those fields
+/// ([`selective_disclosure`]) bound to `nonce` and `audience`.
+pub fn shared_credentials(
+    grant: &Grant,
+    records: &[Record],
+    key: &KeyPair,
+    nonce: &str,
+    audience: &str,
+    now: i64,
+) -> Result<Vec<Value>> {
     grant
         .records
         .iter()
@@ -46,7 +54,8 @@ pub fn shared_credentials(grant: &Grant, records: &[Record]) -> Result<Vec<Value
                 })?;
             match &granted.fields {
                 Some(fields) if withholds_something(record, fields)? => {
-                    selective_disclosure(record, fields)
+                    selective_disclosure(record, fields, key, nonce, audience, now)
+                        .map(Value::String)
                 }
                 _ => Ok(record.credential.clone()),
             }
@@ -54,28 +63,61 @@ pub fn shared_credentials(grant: &Grant, records: &[Record]) -> Result<Vec<Value
         .collect()
 }
 
+/// The employment fields a record's credential has (in its subject, or as an SD-JWT VC's
+/// top-level claims).
+fn fields_present(record: &Record) -> Result<Vec<EmploymentField>> {
+    let json = record.credential_json()?;
+    let subjects: Vec<&Value> = if json.get("vct").is_some() {
+        vec![&json]
+    } else {
+        items(json.get("credentialSubject")).iter().collect()
+    };
+    Ok(EmploymentField::ALL
+        .into_iter()
+        .filter(|f| subjects.iter().any(|s| s.get(f.as_str()).is_some()))
+        .collect())
+}
+
 /// Whether the credential has an employment field that `fields` does not disclose.
 fn withholds_something(record: &Record, fields: &[EmploymentField]) -> Result<bool> {
-    let json = record.credential_json()?;
-    Ok(items(json.get("credentialSubject")).iter().any(|subject| {
-        EmploymentField::ALL
-            .iter()
-            .any(|f| !fields.contains(f) && subject.get(f.as_str()).is_some())
-    }))
+    Ok(fields_present(record)?.iter().any(|f| !fields.contains(f)))
 }
 
-/// The employment record disclosing only `fields`, as an SD-JWT VC presentation.
+/// The employment record disclosing only `fields`: an SD-JWT VC presentation (the issuer's
+/// JWT, the disclosures of those fields, and a key-binding JWT signed with the holder's key
+/// over `nonce` and `audience`), through `ler_sdjwt::present`.
 ///
-/// Needs the SD-JWT VC crate (`ler-sdjwt`), which is not in the workspace yet: until it is,
-/// this fails with [`WalletError::SelectiveDisclosureUnavailable`] rather than disclosing more
-/// than the holder chose.
-pub fn selective_disclosure(record: &Record, fields: &[EmploymentField]) -> Result<Value> {
-    let _ = (record, fields);
-    Err(WalletError::SelectiveDisclosureUnavailable)
+/// Only a record the issuer made as an SD-JWT VC (bound to this holder's key) can be shown in
+/// part; any other fails with [`WalletError::NotSelectivelyDisclosable`] rather than
+/// disclosing more than the holder chose.
+pub fn selective_disclosure(
+    record: &Record,
+    fields: &[EmploymentField],
+    key: &KeyPair,
+    nonce: &str,
+    audience: &str,
+    now: i64,
+) -> Result<String> {
+    let Value::String(sd_jwt) = &record.credential else {
+        return Err(WalletError::NotSelectivelyDisclosable(record.id.clone()));
+    };
+    if !is_sd_jwt(sd_jwt) {
+        return Err(WalletError::NotSelectivelyDisclosable(record.id.clone()));
+    }
+    let present = fields_present(record)?;
+    let paths: Vec<String> = fields
+        .iter()
+        .filter(|f| present.contains(f))
+        .map(|f| format!("/{}", f.as_str()))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    ler_sdjwt::present(sd_jwt, &paths, key, nonce, audience, now)
+        .map_err(WalletError::SelectiveDisclosure)
 }
 
-/// A verifiable presentation of `credentials` (JSON objects, or compact VC-JWTs, which are
-/// enveloped) signed by the holder (eddsa-rdfc-2022, `authentication`) for the recipient's
+/// A verifiable presentation of `credentials` (JSON objects; compact VC-JWTs and SD-JWT VCs
+/// go in enveloped, as `data:application/vc+jwt,…` and `data:application/dc+sd-jwt,…`) signed
+/// by the holder (eddsa-rdfc-2022, `authentication`) for the recipient's
 /// `challenge` and `domain`.
 pub fn present(
     key: &KeyPair,
@@ -89,6 +131,11 @@ pub fn present(
     let enclosed: Vec<Value> = credentials
         .iter()
         .map(|c| match c {
+            Value::String(sd_jwt) if is_sd_jwt(sd_jwt) => json!({
+                "@context": "https://www.w3.org/ns/credentials/v2",
+                "id": format!("data:application/dc+sd-jwt,{sd_jwt}"),
+                "type": "EnvelopedVerifiableCredential",
+            }),
             Value::String(jwt) => json!({
                 "@context": "https://www.w3.org/ns/credentials/v2",
                 "id": format!("data:application/vc+jwt,{jwt}"),
@@ -119,7 +166,9 @@ pub fn present(
     })
 }
 
-/// The presentation a grant allows: [`shared_credentials`] in a [`present`]ation.
+/// The presentation a grant allows: [`shared_credentials`] in a [`present`]ation. The
+/// selective-disclosure parts are bound to the same `challenge` (else the grant id) and
+/// `domain` (else the recipient).
 pub fn share_presentation(
     grant: &Grant,
     records: &[Record],
@@ -129,6 +178,14 @@ pub fn share_presentation(
     docs: &Documents,
     now: i64,
 ) -> Result<Value> {
-    let credentials = shared_credentials(grant, records)?;
+    let recipient = grant.recipient.iri();
+    let credentials = shared_credentials(
+        grant,
+        records,
+        key,
+        challenge.unwrap_or(&grant.id),
+        domain.unwrap_or(&recipient),
+        now,
+    )?;
     present(key, &credentials, challenge, domain, docs, now)
 }

@@ -5,12 +5,13 @@ use ler_crypto::Kek;
 use ler_jsonld::Documents;
 use ler_proof::VcJwtForm;
 use ler_wallet::{
-    Access, EmploymentField, Grant, GrantSpec, GrantedRecord, Purpose, Recipient, WalletError,
-    hash_token, new_holder, new_share_token, present, share_presentation, shared_credentials,
+    Access, EmploymentField, Grant, GrantSpec, GrantedRecord, Purpose, Recipient, Record,
+    RecordKind, WalletError, hash_token, new_holder, new_share_token, present, read_credential,
+    selective_disclosure, share_presentation, shared_credentials,
 };
 use serde_json::Value;
 
-use crate::common::{EMPLOYMENT, NOW, issuer, receive, records, signed, verify};
+use crate::common::{EMPLOYMENT, NOW, OB3, issuer, receive, records, signed, verify};
 
 fn grant(holder: &str, records_granted: Vec<GrantedRecord>) -> Grant {
     let spec = GrantSpec {
@@ -110,8 +111,148 @@ fn jwt_credentials_are_enveloped() {
     assert!(report.verified, "{:#?}", report);
 }
 
+/// The employment fixture's subject as an SD-JWT VC issued to `holder`, every field
+/// selectively disclosable.
+fn sd_jwt_record(holder: &ler_crypto::KeyPair) -> Record {
+    let key = issuer();
+    let kid = ler_crypto::did_key_verification_method(&key.public_key());
+    let fixture: Value = serde_json::from_str(EMPLOYMENT).unwrap();
+    let claims = fixture["credentialSubject"].clone();
+    let paths: Vec<String> = EmploymentField::ALL
+        .iter()
+        .filter(|f| claims.get(f.as_str()).is_some())
+        .map(|f| format!("/{}", f.as_str()))
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let opts = ler_sdjwt::IssueOptions {
+        vct: ler_sdjwt::EMPLOYMENT_VCT,
+        holder: &holder.public_key(),
+        now: NOW - 100,
+        max_decoys: 2,
+    };
+    let sd_jwt =
+        ler_sdjwt::issue(&claims, &paths, &key, &kid, &opts, &mut ler_sdjwt::os_salt).unwrap();
+    let credential = read_credential(sd_jwt.as_bytes()).unwrap();
+    assert_eq!(credential, Value::String(sd_jwt));
+    Record::from_parts("r_sd".into(), credential, Value::Null, NOW).unwrap()
+}
+
 #[test]
-fn withheld_employment_fields_need_selective_disclosure() {
+fn employment_fields_are_disclosed_selectively() {
+    let holder = new_holder(&Kek::generate()).unwrap();
+    let record = sd_jwt_record(&holder.key);
+    assert_eq!(record.kind, RecordKind::Employment);
+    let summary = record.summary.employment.as_ref().unwrap();
+    assert_eq!(
+        summary.position_title.as_deref(),
+        Some("Warehouse Associate")
+    );
+    assert_eq!(summary.pay.as_deref(), Some("21.5 USD per Hour"));
+    assert_eq!(
+        record.summary.issuer,
+        Some(ler_crypto::did_key(&issuer().public_key()))
+    );
+
+    let mut holder_records = records();
+    holder_records.push(record);
+    let spec = GrantSpec {
+        recipient: Recipient::verifier("https://hr.acme.example").unwrap(),
+        purposes: vec![Purpose::Employment],
+        purpose_text: None,
+        records: vec![
+            whole("r_badge"),
+            GrantedRecord {
+                record_id: "r_sd".into(),
+                fields: Some(vec![
+                    EmploymentField::PositionTitle,
+                    EmploymentField::StartDate,
+                    EmploymentField::EndDate,
+                ]),
+            },
+        ],
+        expires_at: NOW + 3_600,
+        access: Access::Repeated,
+    };
+    let grant = Grant::new("g_sd".into(), &holder.did, spec, &holder_records, NOW).unwrap();
+    let shared = shared_credentials(
+        &grant,
+        &holder_records,
+        &holder.key,
+        "n-1",
+        "https://hr.acme.example",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(shared[0], signed(OB3));
+    let Value::String(presented) = &shared[1] else {
+        panic!("an SD-JWT presentation: {:?}", shared[1])
+    };
+    let verified = ler_sdjwt::verify(
+        presented,
+        &ler_proof::DidKeyResolver,
+        &ler_sdjwt::Expect {
+            nonce: Some("n-1"),
+            aud: Some("https://hr.acme.example"),
+            now: NOW + 10,
+            require_key_binding: true,
+        },
+    )
+    .unwrap();
+    assert!(verified.holder_bound);
+    assert_eq!(verified.claims["positionTitle"], "Warehouse Associate");
+    assert_eq!(verified.claims["startDate"], "2024-03-04");
+    for withheld in ["pay", "hoursPerWeek", "location", "employer"] {
+        assert!(
+            verified.claims.get(withheld).is_none(),
+            "{withheld} was disclosed"
+        );
+    }
+    assert_eq!(
+        verified.disclosed,
+        ["/endDate", "/positionTitle", "/startDate"]
+    );
+
+    // In a presentation, the SD-JWT goes in enveloped, bound to the challenge and domain.
+    let vp = share_presentation(
+        &grant,
+        &holder_records,
+        &holder.key,
+        Some("c-9"),
+        Some("hr.acme.example"),
+        Documents::embedded(),
+        NOW,
+    )
+    .unwrap();
+    let enveloped = vp["verifiableCredential"][1]["id"].as_str().unwrap();
+    let token = enveloped
+        .strip_prefix("data:application/dc+sd-jwt,")
+        .unwrap();
+    let expect = ler_sdjwt::Expect {
+        nonce: Some("c-9"),
+        aud: Some("hr.acme.example"),
+        now: NOW,
+        require_key_binding: true,
+    };
+    assert!(ler_sdjwt::verify(token, &ler_proof::DidKeyResolver, &expect).is_ok());
+
+    // Another holder's key cannot present it.
+    let other = new_holder(&Kek::generate()).unwrap();
+    let err = selective_disclosure(
+        &holder_records[3],
+        &[EmploymentField::PositionTitle],
+        &other.key,
+        "n",
+        "aud",
+        NOW,
+    );
+    assert!(
+        matches!(err, Err(WalletError::SelectiveDisclosure(_))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_data_integrity_employment_record_is_never_shown_in_part() {
     let holder = new_holder(&Kek::generate()).unwrap();
     let restricted = grant(
         &holder.did,
@@ -123,9 +264,9 @@ fn withheld_employment_fields_need_selective_disclosure() {
             ]),
         }],
     );
-    let err = shared_credentials(&restricted, &records()).unwrap_err();
-    assert!(matches!(err, WalletError::SelectiveDisclosureUnavailable));
-    assert_eq!(err.to_string(), "selective disclosure needs ler-sdjwt");
+    let err =
+        shared_credentials(&restricted, &records(), &holder.key, "n", "aud", NOW).unwrap_err();
+    assert!(matches!(err, WalletError::NotSelectivelyDisclosable(ref id) if id == "r_job"));
     // Never the whole credential instead.
     assert!(
         share_presentation(
@@ -148,6 +289,6 @@ fn withheld_employment_fields_need_selective_disclosure() {
             fields: Some(EmploymentField::ALL.to_vec()),
         }],
     );
-    let shared = shared_credentials(&everything, &records()).unwrap();
+    let shared = shared_credentials(&everything, &records(), &holder.key, "n", "aud", NOW).unwrap();
     assert_eq!(shared, [signed(EMPLOYMENT)]);
 }
