@@ -127,7 +127,7 @@ fn details(record: &Record) -> Vec<(&'static str, String)> {
     } else {
         "did not verify"
     };
-    out.push(("When received", checked.to_owned()));
+    out.push(("Checked on receipt", checked.to_owned()));
     out
 }
 
@@ -215,8 +215,11 @@ const PAGE_H: f64 = 792.0;
 const MARGIN: f64 = 54.0;
 const QR_SIZE: f64 = 108.0;
 const LINE: f64 = 14.0;
-/// Characters per text line beside the code (Helvetica 10 pt averages about 5 pt a character).
-const WRAP: usize = 70;
+/// Characters per value line beside the code: about 280 pt between the labels and the code, and
+/// Helvetica 10 pt averages about 5 pt a character.
+const VALUE_WRAP: usize = 52;
+/// Characters per title line (Helvetica-Bold 13 pt, about 7 pt a character, over about 390 pt).
+const TITLE_WRAP: usize = 52;
 
 /// The printable LER as a PDF 1.4 document: Helvetica text, each record's QR code drawn as
 /// filled rectangles with a link to [`verify_url`] over it.
@@ -242,10 +245,7 @@ pub fn printable_pdf(records: &[Record], verify_url_base: &str) -> Result<Vec<u8
         let modules = Modules::of(&url)?;
         let mut lines: Vec<(String, String)> = Vec::new();
         for (label, value) in details(record) {
-            for (i, chunk) in wrap(&value, WRAP.saturating_sub(label.len() + 2))
-                .into_iter()
-                .enumerate()
-            {
+            for (i, chunk) in wrap(&value, VALUE_WRAP).into_iter().enumerate() {
                 lines.push((
                     if i == 0 {
                         format!("{label}: ")
@@ -256,7 +256,7 @@ pub fn printable_pdf(records: &[Record], verify_url_base: &str) -> Result<Vec<u8
                 ));
             }
         }
-        let title_lines = wrap(&title(record), WRAP - 10);
+        let title_lines = wrap(&title(record), TITLE_WRAP);
         let text_height = (title_lines.len() as f64) * 16.0 + (lines.len() as f64) * LINE + 12.0;
         let height = text_height.max(QR_SIZE + 24.0);
         if y - height < MARGIN {
@@ -282,7 +282,7 @@ pub fn printable_pdf(records: &[Record], verify_url_base: &str) -> Result<Vec<u8
             if !label.is_empty() {
                 text(&mut content, "F2", 10.0, x, ty, label);
             }
-            text(&mut content, "F1", 10.0, x + 95.0, ty, value);
+            text(&mut content, "F1", 10.0, x + 110.0, ty, value);
             ty -= LINE;
         }
         let qx = PAGE_W - MARGIN - QR_SIZE;
