@@ -17,6 +17,7 @@ mod jwt;
 mod presentation;
 mod recipient;
 mod report;
+mod sdjwt;
 mod status;
 mod trust;
 
@@ -114,6 +115,9 @@ impl<'a> Verifier<'a> {
         }
         let text = String::from_utf8_lossy(bytes);
         let trimmed = text.trim();
+        if sdjwt::looks_like_sd_jwt(trimmed) {
+            return sdjwt::verify(self, trimmed);
+        }
         if jwt::looks_like_jwt(trimmed) {
             return jwt::verify_jwt(self, trimmed, depth);
         }

@@ -164,3 +164,78 @@ fn endorsements_and_enclosed_credentials_are_verified_too() {
     assert!(!r.verified);
     assert_eq!(check(&r, "endorsement").status, Status::Failed);
 }
+
+#[test]
+fn sd_jwt_employment_record_shows_only_what_the_holder_chose() {
+    let employer = key(5);
+    let holder = key(6);
+    let claims = json!({
+        "sub": did(&holder),
+        "employer": {"name": "Harbor Distribution LLC"},
+        "positionTitle": "Warehouse Associate",
+        "startDate": "2024-03-04",
+        "endDate": "2025-12-19",
+        "pay": {"amount": 21.5, "currency": "USD", "period": "Hour"}
+    });
+    let mut n = 0u8;
+    let mut salt = || {
+        n += 1;
+        [n; 16]
+    };
+    let opts = ler_sdjwt::IssueOptions {
+        vct: ler_sdjwt::EMPLOYMENT_VCT,
+        holder: &holder.public_key(),
+        now: crate::common::NOW - 100,
+        max_decoys: 2,
+    };
+    let sd = ler_sdjwt::issue(
+        &claims,
+        &[
+            "/employer",
+            "/positionTitle",
+            "/startDate",
+            "/endDate",
+            "/pay",
+        ],
+        &employer,
+        &vm(&employer),
+        &opts,
+        &mut salt,
+    )
+    .expect("issue");
+    let shown = ler_sdjwt::present(
+        &sd,
+        &["/positionTitle", "/startDate", "/endDate"],
+        &holder,
+        "n-1",
+        "hr.example",
+        crate::common::NOW,
+    )
+    .expect("present");
+    let setup = Setup {
+        challenge: Some("n-1".into()),
+        domain: Some("hr.example".into()),
+        ..Setup::default()
+    };
+    let r = verify_with(shown.as_bytes(), &setup);
+    assert!(r.verified, "{:#?}", r.checks);
+    assert_eq!(r.format, "sd-jwt-vc");
+    assert_eq!(r.achievement.as_deref(), Some("Warehouse Associate"));
+    assert!(check(&r, "disclosures").message.contains("/positionTitle"));
+    assert!(!check(&r, "disclosures").message.contains("/pay"));
+    assert_eq!(check(&r, "holder").status, Status::Passed);
+    assert!(
+        !serde_json::to_string(&r.to_json())
+            .expect("json")
+            .contains("21.5")
+    );
+    // Replayed to another verifier: the key binding names someone else.
+    let other = Setup {
+        challenge: Some("n-2".into()),
+        domain: Some("bank.example".into()),
+        ..Setup::default()
+    };
+    let r = verify_with(shown.as_bytes(), &other);
+    assert!(!r.verified);
+    assert_eq!(check(&r, "proof").status, Status::Failed);
+}
