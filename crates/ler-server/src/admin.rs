@@ -174,17 +174,17 @@ pub async fn did_document_of(store: &Store, slug: &str) -> Result<Value, AppErro
     did_document(store, &org).await
 }
 
-/// The active signing key of an organization, decrypted, with its verification method URL.
-pub async fn active_key(
-    store: &Store,
-    kek: &Kek,
-    org: &Org,
-) -> Result<(KeyPair, String, String), AdminError> {
+/// The active signing key of an organization (still encrypted).
+pub async fn active_key_record(store: &Store, org: &Org) -> Result<OrgKey, AdminError> {
     let keys = store.org_keys(org.id).await?;
-    let key =
-        keys.iter().rev().find(|k| k.active).ok_or_else(|| {
-            AdminError::NotFound(format!("an active signing key of {}", org.slug))
-        })?;
+    keys.into_iter()
+        .rev()
+        .find(|k| k.active)
+        .ok_or_else(|| AdminError::NotFound(format!("an active signing key of {}", org.slug)))
+}
+
+/// Decrypts a stored key under the KEK and returns it with its verification method URL.
+pub fn open_key(kek: &Kek, org: &Org, key: &OrgKey) -> Result<(KeyPair, String), AdminError> {
     let pair =
         parse_key(key.encrypted_secret.as_bytes(), Some(kek)).map_err(|e| AdminError::Key {
             fragment: key.fragment.clone(),
@@ -196,11 +196,17 @@ pub async fn active_key(
             reason: "the secret does not match the public key listed for it".into(),
         });
     }
-    Ok((
-        pair,
-        format!("{}#{}", org.did, key.fragment),
-        key.fragment.clone(),
-    ))
+    Ok((pair, format!("{}#{}", org.did, key.fragment)))
+}
+
+/// The active signing key of an organization, decrypted, with its verification method URL.
+pub async fn active_key(
+    store: &Store,
+    kek: &Kek,
+    org: &Org,
+) -> Result<(KeyPair, String), AdminError> {
+    let key = active_key_record(store, org).await?;
+    open_key(kek, org, &key)
 }
 
 /// Parses `issue,revoke,read`.

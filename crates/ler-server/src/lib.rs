@@ -35,7 +35,7 @@ pub use error::AppError;
 pub use metrics::Metrics;
 pub use ratelimit::RateLimiter;
 pub use routes::router;
-pub use state::{AppState, Clock, LocalFetcher};
+pub use state::{AppState, Clock, LOCAL_CACHE_TTL, LocalFetcher};
 
 use std::future::Future;
 use std::net::SocketAddr;

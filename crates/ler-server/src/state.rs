@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ler_jsonld::Documents;
 use ler_store::Store;
@@ -13,6 +13,16 @@ use tokio::runtime::Handle;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::{AppError, Limits, PublicUrl};
+
+/// How long the [`LocalFetcher`] reuses what it read about a hosted DID or status list. Changes
+/// made through this instance are seen at once (they clear the cache); changes made through
+/// another instance sharing the database, within this time.
+pub const LOCAL_CACHE_TTL: Duration = Duration::from_secs(2);
+/// Most answers the local fetcher keeps.
+const LOCAL_CACHE_CAPACITY: usize = 1024;
+
+/// Recent answers of the local fetcher, by path.
+type LocalCache = Mutex<HashMap<String, (Instant, Arc<Vec<u8>>)>>;
 
 /// The service's clock: seconds since the epoch (tests move it).
 #[derive(Clone)]
@@ -76,6 +86,7 @@ pub struct AppState {
     /// The clock.
     pub clock: Clock,
     pub(crate) signed_lists: Arc<Mutex<HashMap<i64, SignedList>>>,
+    pub(crate) local_cache: Arc<LocalCache>,
 }
 
 impl AppState {
@@ -105,6 +116,7 @@ impl AppState {
             limits,
             clock: Clock::system(),
             signed_lists: Arc::new(Mutex::new(HashMap::new())),
+            local_cache: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -117,6 +129,26 @@ impl AppState {
     /// Now, in seconds since the epoch.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Forgets every cached local answer (after a status change).
+    pub(crate) fn forget_local(&self) {
+        if let Ok(mut c) = self.local_cache.lock() {
+            c.clear();
+        }
+    }
+
+    /// Forgets the cached answer at `path` unless it mentions `needle` (a DID document that
+    /// does not list the key just used to sign).
+    pub(crate) fn forget_local_unless(&self, path: &str, needle: &str) {
+        if let Ok(mut c) = self.local_cache.lock() {
+            let stale = c.get(path).is_some_and(|(_, body)| {
+                !body.windows(needle.len()).any(|w| w == needle.as_bytes())
+            });
+            if stale {
+                c.remove(path);
+            }
+        }
     }
 
     /// Runs blocking work (verification, which fetches synchronously) off the async threads,
@@ -161,6 +193,12 @@ impl Fetcher for LocalFetcher {
             url: url.into(),
             reason,
         };
+        if let Ok(cache) = self.state.local_cache.lock()
+            && let Some((at, body)) = cache.get(path)
+            && at.elapsed() < LOCAL_CACHE_TTL
+        {
+            return Ok(body.as_ref().clone());
+        }
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let answer = match segments.as_slice() {
             ["orgs", slug, "did.json"] => self
@@ -173,6 +211,14 @@ impl Fetcher for LocalFetcher {
                 .map(|signed| signed.body.as_ref().clone()),
             _ => return Err(failed("this service serves no document there".into())),
         };
+        if let Ok(body) = &answer
+            && let Ok(mut cache) = self.state.local_cache.lock()
+        {
+            if cache.len() >= LOCAL_CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(path.to_string(), (Instant::now(), Arc::new(body.clone())));
+        }
         answer.map_err(|e| match e {
             AppError::Internal(cause) => {
                 tracing::error!(%cause, url, "local fetch failed");

@@ -27,14 +27,16 @@ pub(crate) async fn signed_list(
         .status_list(org.id, list_id)
         .await?
         .ok_or_else(not_found)?;
-    let (key, vm, fragment) = admin::active_key(&state.store, &state.kek, &org).await?;
+    let active = admin::active_key_record(&state.store, &org).await?;
     if let Ok(cache) = state.signed_lists.lock()
         && let Some(hit) = cache.get(&list.id)
         && hit.version == list.version
-        && hit.fragment == fragment
+        && hit.fragment == active.fragment
     {
         return Ok(hit.clone());
     }
+    let (key, vm) = admin::open_key(&state.kek, &org, &active)?;
+    let fragment = active.fragment;
     let bits = StatusList::from_bytes(list.bits.clone(), 1).map_err(|e| {
         AppError::Internal(format!("stored status list {} is damaged: {e}", list.id))
     })?;

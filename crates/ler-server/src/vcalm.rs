@@ -193,7 +193,10 @@ pub(crate) async fn issue_credential(
             status_entry(state, org, &suspension, sus_index)
         ]),
     );
-    let (key, vm, _) = admin::active_key(&state.store, &state.kek, org).await?;
+    let (key, vm) = admin::active_key(&state.store, &state.kek, org).await?;
+    // After a rotation (by `ler admin`, in another process) the cached DID document may not
+    // list the new key yet.
+    state.forget_local_unless(&format!("/orgs/{}/did.json", org.slug), &vm);
     let opts = SignOptions {
         suite: Cryptosuite::EddsaRdfc2022,
         verification_method: vm,
@@ -331,6 +334,8 @@ pub async fn update_status(
             r
         }
     };
+    // Verifications through this instance see the change at once.
+    state.forget_local();
     Ok(Json(json!({
         "credentialId": updated.id,
         "revoked": updated.revoked,

@@ -469,3 +469,53 @@ async fn expired_challenges_fail() {
         a.json()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_store_see_each_others_revocations() {
+    for storage in crate::harness::Storage::all().await {
+        let a = Harness::open(
+            &storage,
+            crate::harness::PUBLIC_URL,
+            ler_server::Limits::default(),
+        )
+        .await;
+        let b_state = ler_server::AppState::new(
+            ler_store::Store::open(&storage.location)
+                .await
+                .expect("second instance"),
+            a.state.kek.clone(),
+            a.state.public_url.clone(),
+            a.refusing.clone(),
+            ler_server::Limits::default(),
+        );
+        let b = Harness {
+            router: ler_server::router(b_state.clone()),
+            state: b_state,
+            org: a.org.clone(),
+            keys: crate::harness::Keys {
+                issue: a.keys.issue.clone(),
+                revoke: a.keys.revoke.clone(),
+                read: a.keys.read.clone(),
+                all: a.keys.all.clone(),
+            },
+            refusing: a.refusing.clone(),
+        };
+        let vc = a.issue().await;
+        assert_eq!(b.verify(&vc).await.0, 200, "B verifies what A issued");
+        b.set_status(vc["id"].as_str().expect("id"), "revocation", true)
+            .await
+            .expect(200);
+        assert_eq!(
+            b.verify(&vc).await.0,
+            422,
+            "B sees its own revocation at once"
+        );
+        tokio::time::sleep(ler_server::LOCAL_CACHE_TTL + std::time::Duration::from_millis(100))
+            .await;
+        let (status, report) = a.verify(&vc).await;
+        assert_eq!(
+            status, 422,
+            "A sees B's revocation within the cache time: {report}"
+        );
+    }
+}
