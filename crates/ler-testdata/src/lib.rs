@@ -12,7 +12,12 @@ use serde_json::Value;
 pub fn reference_dir() -> PathBuf {
     let dir = std::env::var_os("LER_REFERENCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/reference"
+            ))
+        });
     assert!(
         dir.join("vectors").is_dir(),
         "reference data not found at {}: set LER_REFERENCE_DIR to the shared/reference folder",
