@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     });
     let _ = verifier.verify_bytes(token.as_bytes());
 });

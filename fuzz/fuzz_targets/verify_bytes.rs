@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
         recipient: Some("alice@example.org".into()),
         challenge: None,
         domain: None,
+        status_cache: None,
     });
     let report = verifier.verify_bytes(data);
     // Random bytes never verify.

@@ -87,6 +87,8 @@ pub struct AppState {
     pub clock: Clock,
     pub(crate) signed_lists: Arc<Mutex<HashMap<i64, SignedList>>>,
     pub(crate) local_cache: Arc<LocalCache>,
+    /// Status lists whose proofs were verified recently, shared by all verifications.
+    pub(crate) status_cache: Arc<ler_verify::StatusListCache>,
 }
 
 impl AppState {
@@ -117,6 +119,7 @@ impl AppState {
             clock: Clock::system(),
             signed_lists: Arc::new(Mutex::new(HashMap::new())),
             local_cache: Arc::new(Mutex::new(HashMap::new())),
+            status_cache: Arc::new(ler_verify::StatusListCache::new()),
         }
     }
 

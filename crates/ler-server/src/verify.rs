@@ -146,6 +146,7 @@ async fn run(
 ) -> Result<Report, AppError> {
     let now = state.now();
     let documents = state.documents;
+    let status_cache = state.status_cache.clone();
     state
         .blocking(move |fetcher| {
             let verifier = Verifier::new(Options {
@@ -156,6 +157,7 @@ async fn run(
                 recipient: None,
                 challenge,
                 domain,
+                status_cache: Some(&status_cache),
             });
             match &input {
                 Input::Json(doc) => verifier.verify_value(doc),

@@ -24,6 +24,7 @@ mod trust;
 pub use did::{DidResolver, verification_method};
 pub use fetch::{FetchError, Fetcher, Offline, Preloaded};
 pub use report::{Check, Report, Status};
+pub use status::StatusListCache;
 pub use trust::{KnownRegistries, TrustEntry, TrustList};
 
 use ler_jsonld::Documents;
@@ -51,6 +52,9 @@ pub struct Options<'a> {
     pub challenge: Option<String>,
     /// For presentations: the domain the verifier expects.
     pub domain: Option<String>,
+    /// Status lists verified by earlier verifications (a server keeps one); `None` verifies
+    /// every list it fetches.
+    pub status_cache: Option<&'a StatusListCache>,
 }
 
 /// Verifies credentials and presentations.

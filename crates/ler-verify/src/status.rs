@@ -23,6 +23,65 @@ const MAX_CACHED: usize = 64;
 #[derive(Default)]
 pub(crate) struct Cache(Mutex<HashMap<String, Arc<Result<Fetched, String>>>>);
 
+/// How long a verified list is trusted by a [`StatusListCache`] before its proof is checked
+/// again, in seconds.
+const SHARED_TTL: i64 = 60;
+/// Most lists a [`StatusListCache`] keeps; past that it starts over.
+const SHARED_CAPACITY: usize = 1024;
+
+/// Status lists whose proofs were verified, shared across verifications (a server keeps one).
+///
+/// An entry is keyed by the list's URL, format and the SHA-256 of the exact bytes fetched, so a
+/// list that changes (a revocation) is a new entry; the verification it saves is the list's own
+/// signature, format and validity checks. An entry is trusted for 60 seconds and never past the
+/// list's `validUntil`.
+#[derive(Default)]
+pub struct StatusListCache(Mutex<HashMap<String, SharedEntry>>);
+
+struct SharedEntry {
+    verified_at: i64,
+    valid_until: Option<i64>,
+    list: Arc<Result<Fetched, String>>,
+}
+
+impl StatusListCache {
+    /// An empty cache.
+    pub fn new() -> StatusListCache {
+        StatusListCache::default()
+    }
+
+    fn get(&self, key: &str, now: i64) -> Option<Arc<Result<Fetched, String>>> {
+        let cache = self.0.lock().ok()?;
+        let e = cache.get(key)?;
+        let fresh = now - e.verified_at < SHARED_TTL
+            && now >= e.verified_at
+            && e.valid_until.is_none_or(|u| now <= u);
+        fresh.then(|| e.list.clone())
+    }
+
+    fn put(
+        &self,
+        key: String,
+        now: i64,
+        valid_until: Option<i64>,
+        list: Arc<Result<Fetched, String>>,
+    ) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= SHARED_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(
+                key,
+                SharedEntry {
+                    verified_at: now,
+                    valid_until,
+                    list,
+                },
+            );
+        }
+    }
+}
+
 /// The two bitstring formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -319,7 +378,7 @@ fn load(v: &Verifier<'_>, url: &str, format: Option<Format>) -> Arc<Result<Fetch
     {
         return hit.clone();
     }
-    let fetched = Arc::new(fetch(v, url, format));
+    let fetched = fetch(v, url, format);
     if let Ok(mut cache) = v.status_lists.0.lock()
         && cache.len() < MAX_CACHED
     {
@@ -328,25 +387,58 @@ fn load(v: &Verifier<'_>, url: &str, format: Option<Format>) -> Arc<Result<Fetch
     fetched
 }
 
-fn fetch(v: &Verifier<'_>, url: &str, format: Option<Format>) -> Result<Fetched, String> {
-    let bytes = v
-        .opts
-        .fetcher
-        .fetch(url)
-        .map_err(|e| format!("status could not be checked: {e}"))?;
+fn fetch(v: &Verifier<'_>, url: &str, format: Option<Format>) -> Arc<Result<Fetched, String>> {
+    let bytes = match v.opts.fetcher.fetch(url) {
+        Ok(b) => b,
+        Err(e) => return Arc::new(Err(format!("status could not be checked: {e}"))),
+    };
+    let Some(shared) = v.opts.status_cache else {
+        return Arc::new(read_list(v, url, &bytes, format).map(|(list, _)| list));
+    };
+    use sha2::{Digest, Sha256};
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let key = format!("{format:?} {url} {digest}");
+    if let Some(hit) = shared.get(&key, v.opts.now) {
+        return hit;
+    }
+    match read_list(v, url, &bytes, format) {
+        Ok((list, valid_until)) => {
+            let list = Arc::new(Ok(list));
+            shared.put(key, v.opts.now, valid_until, list.clone());
+            list
+        }
+        Err(e) => Arc::new(Err(e)),
+    }
+}
+
+/// Parses and verifies a fetched list; also returns its `validUntil`, if any.
+fn read_list(
+    v: &Verifier<'_>,
+    url: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+) -> Result<(Fetched, Option<i64>), String> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(format!(
             "status could not be checked: the list at {url} is {} bytes; ler reads at most {MAX_INPUT_BYTES}",
             bytes.len()
         ));
     }
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
         format!("status could not be checked: the list at {url} is not JSON ({e}); ler reads Data Integrity status lists")
     })?;
-    match format {
-        Some(format) => bit_list(v, url, &doc, format),
-        None => revoked_list(url, &doc),
-    }
+    let valid_until = ["validUntil", "expirationDate"]
+        .iter()
+        .find_map(|k| doc.get(*k).and_then(Value::as_str))
+        .and_then(|s| ler_model::datetime::parse_datetime(s).ok());
+    let list = match format {
+        Some(format) => bit_list(v, url, &doc, format)?,
+        None => revoked_list(url, &doc)?,
+    };
+    Ok((list, valid_until))
 }
 
 /// Verifies a status list credential (format, contexts, proof by its own issuer, validity

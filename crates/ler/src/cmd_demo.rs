@@ -67,6 +67,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     });
     let verify = |doc: &Value| verifier.verify_value(doc);
     let report = verify(&signed);

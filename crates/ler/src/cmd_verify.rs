@@ -70,6 +70,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         recipient: args.recipient.clone(),
         challenge: args.challenge.clone(),
         domain: args.domain.clone(),
+        status_cache: None,
     });
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

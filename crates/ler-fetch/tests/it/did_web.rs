@@ -43,6 +43,7 @@ fn verify(doc: &Value, fetcher: &HttpFetcher) -> ler_verify::Report {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     })
     .verify_value(doc)
 }

@@ -38,6 +38,7 @@ fn status_of(cred: &Value) -> ler_verify::Report {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     })
     .verify_value(cred)
 }

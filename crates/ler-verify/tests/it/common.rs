@@ -109,6 +109,7 @@ pub fn verify_with(input: &[u8], setup: &Setup) -> Report {
         recipient: setup.recipient.clone(),
         challenge: setup.challenge.clone(),
         domain: setup.domain.clone(),
+        status_cache: None,
     })
     .verify_bytes(input)
 }

@@ -337,6 +337,7 @@ fn every_entry_is_checked_and_each_list_fetched_once() {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     })
     .verify_bytes(&credential(&k, json!([a, b])));
     let c0 = crate::common::check(&r, "status[0]");
@@ -420,6 +421,7 @@ fn statuslist2021_lists_are_read_with_the_pinned_context() {
             recipient: None,
             challenge: None,
             domain: None,
+            status_cache: None,
         })
         .verify_bytes(cred)
     };
@@ -493,4 +495,58 @@ fn unknown_status_types_are_skipped_not_passed() {
     let c = status_check(&r);
     assert_eq!(c.status, Status::Skipped, "{c:?}");
     assert!(c.message.contains("CredentialStatusList2017"));
+}
+
+fn verify_cached(
+    cred: &[u8],
+    list: &[u8],
+    now: i64,
+    cache: &ler_verify::StatusListCache,
+) -> Report {
+    let mut fetcher = Preloaded::new(&Offline);
+    fetcher.insert(LIST_URL, list.to_vec());
+    Verifier::new(Options {
+        documents: Documents::embedded(),
+        fetcher: &fetcher,
+        trust: None,
+        now,
+        recipient: None,
+        challenge: None,
+        domain: None,
+        status_cache: Some(cache),
+    })
+    .verify_bytes(cred)
+}
+
+#[test]
+fn shared_status_cache_sees_a_changed_list_at_once() {
+    let k = key(1);
+    let cache = ler_verify::StatusListCache::new();
+    let mut s = state(Purpose::Revocation);
+    let entry = s.allocate().expect("allocate");
+    let cred = credential(&k, entry.clone());
+    let before = published(&s, &k);
+    assert!(verify_cached(&cred, &before, NOW, &cache).verified);
+    assert!(verify_cached(&cred, &before, NOW + 1, &cache).verified);
+    s.revoke(index_of(&entry)).expect("revoke");
+    let after = published(&s, &k);
+    assert_fails(&verify_cached(&cred, &after, NOW + 2, &cache), "revoked");
+}
+
+#[test]
+fn shared_status_cache_never_outlives_the_list() {
+    let k = key(1);
+    let cache = ler_verify::StatusListCache::new();
+    let mut s = state(Purpose::Revocation);
+    let entry = s.allocate().expect("allocate");
+    let cred = credential(&k, entry);
+    let mut unsigned = s.unsigned_list_credential(&did(&k), "2026-01-01T00:00:00Z");
+    unsigned["validUntil"] = "2026-06-01T00:00:10Z".into();
+    let list = signed_list(&unsigned, &k);
+    assert!(verify_cached(&cred, &list, NOW, &cache).verified);
+    // Same bytes, 20 seconds later: the list has expired, whatever was cached.
+    assert_fails(
+        &verify_cached(&cred, &list, NOW + 20, &cache),
+        "could not be checked",
+    );
 }

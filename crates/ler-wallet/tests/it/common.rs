@@ -43,6 +43,7 @@ pub fn verify(doc: &Value, challenge: Option<&str>, domain: Option<&str>) -> Rep
         recipient: None,
         challenge: challenge.map(str::to_owned),
         domain: domain.map(str::to_owned),
+        status_cache: None,
     });
     verifier.verify_value(doc)
 }
@@ -58,6 +59,7 @@ pub fn receive(id: &str, bytes: &[u8]) -> Record {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     });
     let report = verifier.verify_bytes(bytes);
     Record::new(id.to_owned(), credential, &report, NOW).unwrap()

@@ -57,6 +57,7 @@ fn verify_with_list(credential: &[u8], list: Vec<u8>) -> Report {
         recipient: None,
         challenge: None,
         domain: None,
+        status_cache: None,
     })
     .verify_bytes(credential)
 }
