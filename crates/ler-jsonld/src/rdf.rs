@@ -347,6 +347,10 @@ pub(crate) fn write_term(out: &mut String, t: &Term, blank: &dyn Fn(u32) -> Stri
 }
 
 fn escape_literal(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '\u{8}' => out.push_str("\\b"),
@@ -365,6 +369,10 @@ fn escape_literal(out: &mut String, s: &str) {
 }
 
 fn escape_iri(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| b <= 0x20 || matches!(b, b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\')) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             c if (c as u32) <= 0x20

@@ -23,6 +23,7 @@ mod error;
 mod ids;
 mod metrics;
 mod ops;
+mod pool;
 mod ratelimit;
 mod routes;
 mod state;

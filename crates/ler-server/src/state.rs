@@ -89,6 +89,8 @@ pub struct AppState {
     pub(crate) local_cache: Arc<LocalCache>,
     /// Status lists whose proofs were verified recently, shared by all verifications.
     pub(crate) status_cache: Arc<ler_verify::StatusListCache>,
+    /// Threads for verifying and signing.
+    pub(crate) pool: Arc<crate::pool::Pool>,
 }
 
 impl AppState {
@@ -120,6 +122,7 @@ impl AppState {
             signed_lists: Arc::new(Mutex::new(HashMap::new())),
             local_cache: Arc::new(Mutex::new(HashMap::new())),
             status_cache: Arc::new(ler_verify::StatusListCache::new()),
+            pool: Arc::new(crate::pool::Pool::new()),
         }
     }
 
@@ -164,9 +167,7 @@ impl AppState {
             state: self.clone(),
             handle: Handle::current(),
         };
-        tokio::task::spawn_blocking(move || work(&fetcher))
-            .await
-            .map_err(|e| AppError::Internal(format!("a verification task failed: {e}")))
+        self.pool.run(move || work(&fetcher)).await
     }
 }
 

@@ -64,11 +64,12 @@ pub(crate) async fn signed_list(
         expires: None,
     };
     let documents = state.documents;
-    let signed =
-        tokio::task::spawn_blocking(move || ler_proof::sign(&unsigned, &key, &opts, documents))
-            .await
-            .map_err(|e| AppError::Internal(format!("a signing task failed: {e}")))?
-            .map_err(|e| AppError::Internal(format!("the status list could not be signed: {e}")))?;
+    let signed = // Not on the worker pool: a status list is signed on demand while a verification on that
+    // pool is waiting for it. Once per list version (the signed list is cached).
+    tokio::task::spawn_blocking(move || ler_proof::sign(&unsigned, &key, &opts, documents))
+        .await
+        .map_err(|e| AppError::Internal(format!("a signing task failed: {e}")))?
+        .map_err(|e| AppError::Internal(format!("the status list could not be signed: {e}")))?;
     let body = signed.to_string().into_bytes();
     let etag = format!("\"{}\"", &ids::hex(&sha2_digest(&body))[..32]);
     let entry = SignedList {

@@ -206,11 +206,11 @@ pub(crate) async fn issue_credential(
     };
     let documents = state.documents;
     let unsigned = Value::Object(credential);
-    let signed =
-        tokio::task::spawn_blocking(move || ler_proof::sign(&unsigned, &key, &opts, documents))
-            .await
-            .map_err(|e| AppError::Internal(format!("a signing task failed: {e}")))?
-            .map_err(|e| AppError::invalid("credential cannot be signed", e.to_string()))?;
+    let signed = state
+        .pool
+        .run(move || ler_proof::sign(&unsigned, &key, &opts, documents))
+        .await?
+        .map_err(|e| AppError::invalid("credential cannot be signed", e.to_string()))?;
     state
         .store
         .insert_credential(&CredentialRow {
