@@ -294,8 +294,10 @@ macro_rules! dispatch {
     };
 }
 
+mod batch;
 mod wallet;
 
+pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus};
 pub use wallet::{
     AccessDecision, AccessDenial, AccessKey, AccessLogRow, AccessRequest, AccessVia, ClaimToken,
     ClaimUse, GrantRow, Holder, HolderSession, Revocation, ShareLink, WalletRecord,

@@ -16,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Transaction};
 
+mod batch;
 mod wallet;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
@@ -33,6 +34,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_wallet.sql")),
+    (3, include_str!("../migrations/postgres/0003_batch.sql")),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

@@ -13,6 +13,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, ffi, params};
 use serde_json::Value;
 
+mod batch;
 mod wallet;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
@@ -32,6 +33,7 @@ const IDLE_READERS: usize = 4;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_wallet.sql")),
+    (3, include_str!("../migrations/sqlite/0003_batch.sql")),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

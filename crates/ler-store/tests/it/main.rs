@@ -32,6 +32,7 @@ macro_rules! conformance {
 
 mod accounts;
 mod achievements;
+mod batch;
 mod challenges;
 mod credentials;
 mod harness;

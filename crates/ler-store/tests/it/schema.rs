@@ -7,10 +7,11 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "access_log",
     "achievements",
     "api_keys",
+    "batch_items",
     "challenges",
     "claim_tokens",
     "credentials",
