@@ -347,7 +347,10 @@ pub(crate) fn write_term(out: &mut String, t: &Term, blank: &dyn Fn(u32) -> Stri
 }
 
 fn escape_literal(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\') {
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == b'"' || b == b'\\')
+    {
         out.push_str(s);
         return;
     }
@@ -369,7 +372,13 @@ fn escape_literal(out: &mut String, s: &str) {
 }
 
 fn escape_iri(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| b <= 0x20 || matches!(b, b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\')) {
+    if !s.bytes().any(|b| {
+        b <= 0x20
+            || matches!(
+                b,
+                b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'^' | b'`' | b'\\'
+            )
+    }) {
         out.push_str(s);
         return;
     }
