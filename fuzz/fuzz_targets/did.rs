@@ -4,7 +4,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = ler_crypto::Did::parse(s);
     let _ = ler_crypto::DidUrl::parse(s);
     if let Ok(url) = ler_crypto::did_web_url(s) {

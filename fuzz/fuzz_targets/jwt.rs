@@ -1,11 +1,13 @@
 //! Fuzz target: compact JWTs through the verifier's JWT path.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use ler_verify::{Offline, Options, Verifier};
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     // Shape the input like a JWS so it takes the JWT path: header.payload.signature.
     let token = format!("ey{}", text.replace(char::is_whitespace, ""));
     let verifier = Verifier::new(Options {

@@ -1,8 +1,8 @@
 //! Fuzz target: the whole verifier on arbitrary bytes (JSON, JWT, PNG, SVG sniffing included).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
 use ler_verify::{Offline, Options, Verifier};
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let verifier = Verifier::new(Options {
