@@ -64,7 +64,7 @@ impl Body {
 }
 
 /// Decodes `application/x-www-form-urlencoded` pairs.
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn serde_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     let decode = |s: &str| -> String {
         let s = s.replace('+', " ");
         let b = s.as_bytes();

@@ -212,9 +212,9 @@ pub async fn delete_achievement(
     }
 }
 
-/// `POST /orgs/<slug>/issue`: `{achievementId, recipient: {id?, email?, name?}}` → 201
-/// `{verifiableCredential}`, an OpenBadgeCredential; an email is put in a salted SHA-256
-/// IdentityObject, never in the clear.
+/// `POST /orgs/<slug>/issue`: `{achievementId, recipient: {id?, email?, name?}, awardedDate?,
+/// result?, validUntil?}` → 201 `{verifiableCredential}`, an OpenBadgeCredential; an email is
+/// put in a salted SHA-256 IdentityObject, never in the clear.
 pub async fn issue_achievement(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -314,6 +314,36 @@ pub async fn issue_achievement(
         subject.insert("identifier".into(), Value::Array(identifiers));
     }
     subject.insert("achievement".into(), achievement.clone());
+    // Optional extras: when it was awarded, a result (a grade, a score), an expiry.
+    let extra = |k: &str| -> Result<Option<String>, AppError> {
+        match fields.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(_) => Err(AppError::BadRequest(format!("{k} must be a string"))),
+        }
+    };
+    let (awarded, result, valid_until) = (
+        extra("awardedDate")?,
+        extra("result")?,
+        extra("validUntil")?,
+    );
+    for (name, value) in [("awardedDate", &awarded), ("validUntil", &valid_until)] {
+        if let Some(v) = value
+            && ler_model::datetime::parse_datetime(v).is_err()
+        {
+            return Err(AppError::invalid(
+                "invalid date",
+                format!("{name} must be a date-time such as 2026-05-01T00:00:00Z, not {v:?}"),
+            ));
+        }
+    }
+    if let Some(a) = &awarded {
+        subject.insert("awardedDate".into(), a.clone().into());
+    }
+    if let Some(r) = &result {
+        subject.insert("result".into(), json!([{"type": ["Result"], "value": r}]));
+    }
     let mut issuer = Map::new();
     issuer.insert("id".into(), org.did.clone().into());
     issuer.insert("type".into(), json!(["Profile"]));
@@ -341,6 +371,9 @@ pub async fn issue_achievement(
     credential.insert("validFrom".into(), ids::format_datetime(state.now()).into());
     credential.insert("name".into(), credential_name.into());
     credential.insert("credentialSubject".into(), Value::Object(subject));
+    if let Some(u) = valid_until {
+        credential.insert("validUntil".into(), u.into());
+    }
     let recipient_text = [id, email, name]
         .into_iter()
         .flatten()

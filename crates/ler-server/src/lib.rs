@@ -30,6 +30,7 @@ mod state;
 mod status;
 mod vcalm;
 mod verify;
+mod web;
 
 pub use config::{Config, ConfigError, Flags, Limits, LogFormat, PublicUrl};
 pub use error::AppError;

@@ -146,7 +146,13 @@ pub async fn problem_json(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with(PROBLEM_JSON) || t.starts_with("application/json"));
-    if is_json {
+    // The web pages answer their errors as pages.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if is_json || is_html {
         return res;
     }
     let (title, detail) = match status {

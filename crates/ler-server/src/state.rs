@@ -91,6 +91,8 @@ pub struct AppState {
     pub(crate) status_cache: Arc<ler_verify::StatusListCache>,
     /// Threads for verifying and signing.
     pub(crate) pool: Arc<crate::pool::Pool>,
+    /// The web pages' in-memory state (bulk-issue jobs).
+    pub(crate) web: Arc<crate::web::WebState>,
 }
 
 impl AppState {
@@ -123,6 +125,7 @@ impl AppState {
             local_cache: Arc::new(Mutex::new(HashMap::new())),
             status_cache: Arc::new(ler_verify::StatusListCache::new()),
             pool: Arc::new(crate::pool::Pool::new()),
+            web: Arc::new(crate::web::WebState::default()),
         }
     }
 

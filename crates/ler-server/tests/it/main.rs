@@ -9,3 +9,4 @@ mod catalog;
 mod ops;
 mod socket;
 mod vcalm;
+mod web;

@@ -1,0 +1,403 @@
+//! The web pages through the router: the verifier's verdicts, the console's sign-in, issue,
+//! revoke and bulk flows, the language switch, and the weight of every page.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request};
+use ler_server::admin;
+use serde_json::{Value, json};
+
+use crate::harness::{Answer, Harness, Storage};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn urlencode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A browser: its cookies, sent back with every request.
+struct Browser<'h> {
+    h: &'h Harness,
+    cookies: Vec<String>,
+    lang: &'static str,
+}
+
+impl<'h> Browser<'h> {
+    fn new(h: &'h Harness) -> Browser<'h> {
+        Browser {
+            h,
+            cookies: vec![],
+            lang: "en",
+        }
+    }
+
+    async fn send(&mut self, method: Method, path: &str, form: Option<String>) -> Answer {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("accept-language", self.lang);
+        if !self.cookies.is_empty() {
+            b = b.header("cookie", self.cookies.join("; "));
+        }
+        let body = match form {
+            Some(f) => {
+                b = b.header("content-type", "application/x-www-form-urlencoded");
+                Body::from(f)
+            }
+            None => Body::empty(),
+        };
+        let mut req = b.body(body).expect("request");
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let a = self.h.send(req).await;
+        for c in a.headers.get_all("set-cookie") {
+            let pair = c
+                .to_str()
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let name = pair.split('=').next().unwrap_or("").to_string();
+            self.cookies.retain(|x| !x.starts_with(&format!("{name}=")));
+            if !pair.ends_with('=') {
+                self.cookies.push(pair);
+            }
+        }
+        a
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&mut self, path: &str, pairs: &[(&str, &str)]) -> Answer {
+        self.send(Method::POST, path, Some(urlencode(pairs))).await
+    }
+
+    /// Follows a 303 to its page.
+    async fn follow(&mut self, a: &Answer) -> Answer {
+        assert_eq!(
+            a.status.as_u16(),
+            303,
+            "expected a redirect: {}",
+            String::from_utf8_lossy(&a.bytes)
+        );
+        let to = a.header("location").expect("location");
+        self.get(&to).await
+    }
+}
+
+fn text(a: &Answer) -> String {
+    String::from_utf8_lossy(&a.bytes).into_owned()
+}
+
+/// The value of the first hidden `csrf` field on a page.
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..].split('"').next().unwrap_or("").to_string()
+}
+
+async fn signed_in(h: &Harness) -> Browser<'_> {
+    admin::create_user(
+        &h.state.store,
+        "acme",
+        "staff@acme.example",
+        PASSWORD,
+        "admin",
+        h.state.now(),
+    )
+    .await
+    .expect("user");
+    let mut b = Browser::new(h);
+    let a = b
+        .post(
+            "/console/login",
+            &[
+                ("email", "staff@acme.example"),
+                ("password", PASSWORD),
+                ("next", "/console"),
+            ],
+        )
+        .await;
+    let home = b.follow(&a).await;
+    home.expect(200);
+    assert!(text(&home).contains("Acme College"));
+    b
+}
+
+/// Creates the achievement `forklift` through the console.
+async fn achievement(b: &mut Browser<'_>) {
+    let page = text(&b.get("/console/achievements/new").await);
+    let token = csrf(&page);
+    let a = b
+        .post(
+            "/console/achievements",
+            &[
+                ("csrf", &token),
+                ("name", "Forklift Safety"),
+                ("description", "Operates a forklift safely."),
+                ("criteria", "Passed the practical test."),
+                ("targetName", "Operate forklifts"),
+                (
+                    "targetUrl",
+                    "https://www.onetonline.org/link/summary/53-7051.00",
+                ),
+                ("targetFramework", "O*NET"),
+                ("targetCode", "53-7051.00"),
+                ("targetName", ""),
+                ("targetUrl", ""),
+            ],
+        )
+        .await;
+    let list = b.follow(&a).await;
+    assert!(text(&list).contains("Forklift Safety"), "{}", text(&list));
+    // The catalog has it under a generated id; give it a stable one through the API too.
+    let h = b.h;
+    let doc = json!({"type": ["Achievement"], "name": "Forklift Safety", "description": "Operates a forklift safely.", "criteria": {"narrative": "Passed the practical test."}});
+    h.call(
+        Method::PUT,
+        "/orgs/acme/achievements/forklift",
+        Some(&doc),
+        &[("authorization", &format!("Bearer {}", h.keys.issue))],
+    )
+    .await
+    .expect(201);
+}
+
+#[tokio::test]
+async fn the_verifier_page_speaks_the_browsers_language_and_the_switch_overrides_it() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let mut b = Browser::new(&h);
+    b.lang = "es-MX,es;q=0.9";
+    let page = b.get("/").await;
+    page.expect(200);
+    let html = text(&page);
+    assert!(html.contains("<html lang=\"es\">") && html.contains("Verificar un registro"));
+    assert!(page.header("content-security-policy").is_some());
+    let switched = b.get("/lang?to=en&next=/verify").await;
+    assert_eq!(switched.header("location").as_deref(), Some("/verify"));
+    let page = b.get("/verify").await;
+    assert!(text(&page).contains("<html lang=\"en\">"));
+    // The switch never leads off the site.
+    let away = b.get("/lang?to=en&next=//evil.example/").await;
+    assert_eq!(away.header("location").as_deref(), Some("/"));
+}
+
+#[tokio::test]
+async fn a_pasted_credential_gets_a_verdict_and_a_tampered_one_fails() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let vc = h.issue().await;
+    let mut b = Browser::new(&h);
+    let ok = b.post("/verify", &[("text", &vc.to_string())]).await;
+    ok.expect(200);
+    let html = text(&ok);
+    assert!(
+        html.contains("verdict ok") && html.contains("Verified"),
+        "{html}"
+    );
+    assert!(html.contains("Acme College") && html.contains("Registered here"));
+    assert!(html.contains("The digital signature is valid"));
+    let mut tampered = vc.clone();
+    tampered["credentialSubject"]["name"] = json!("Mallory");
+    let bad = text(&b.post("/verify", &[("text", &tampered.to_string())]).await);
+    assert!(bad.contains("verdict bad") && bad.contains("Not verified"));
+    assert!(bad.contains("The digital signature does not match"));
+    // Nothing given: the forms again, with a message.
+    b.post("/verify", &[("text", "")]).await.expect(422);
+}
+
+#[tokio::test]
+async fn staff_sign_in_issue_a_record_and_revoke_it() {
+    for storage in Storage::all().await {
+        let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+        let mut b = signed_in(&h).await;
+        achievement(&mut b).await;
+        let page = text(&b.get("/console/issue?achievement=forklift").await);
+        let token = csrf(&page);
+        let done = b
+            .post(
+                "/console/issue",
+                &[
+                    ("csrf", &token),
+                    ("achievementId", "forklift"),
+                    ("name", "Ana Ruiz"),
+                    ("email", "ana@example.org"),
+                    ("did", ""),
+                    ("awarded", "2026-05-01"),
+                ],
+            )
+            .await;
+        done.expect(200);
+        let html = text(&done);
+        assert!(html.contains("Record issued"), "{html}");
+        let list = text(&b.get("/console/records?q=ana").await);
+        assert!(list.contains("ana@example.org") && list.contains("Active"));
+        let id = {
+            let at = list.find("/console/records/").expect("a status form") + 17;
+            list[at..].split('/').next().unwrap_or("").to_string()
+        };
+        let a = b
+            .post(
+                &format!("/console/records/{id}/status"),
+                &[("csrf", &csrf(&list)), ("action", "revoke")],
+            )
+            .await;
+        let after = text(&b.follow(&a).await);
+        assert!(after.contains("Revoked"));
+        // A post without the CSRF token changes nothing.
+        let forged = b
+            .post(
+                &format!("/console/records/{id}/status"),
+                &[("csrf", "forged"), ("action", "suspend")],
+            )
+            .await;
+        assert_eq!(forged.status.as_u16(), 403);
+        // The verifier now says so.
+        let row = h
+            .state
+            .store
+            .credential(&id.replace("%3A", ":"))
+            .await
+            .expect("store")
+            .expect("row");
+        let verdict = text(&b.post("/verify", &[("text", &row.json.to_string())]).await);
+        assert!(verdict.contains("Not verified") && verdict.contains("revoked"));
+    }
+}
+
+#[tokio::test]
+async fn console_pages_need_a_session_and_wrong_passwords_are_refused() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let mut b = Browser::new(&h);
+    let a = b.get("/console/records").await;
+    assert_eq!(a.status.as_u16(), 303);
+    assert_eq!(
+        a.header("location").as_deref(),
+        Some("/console/login?next=/console/records")
+    );
+    let wrong = b
+        .post(
+            "/console/login",
+            &[("email", "nobody@acme.example"), ("password", "nope")],
+        )
+        .await;
+    wrong.expect(401);
+    assert!(text(&wrong).contains("Wrong email or password"));
+}
+
+#[tokio::test]
+async fn a_bulk_file_with_one_bad_row_issues_the_others() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let mut b = signed_in(&h).await;
+    achievement(&mut b).await;
+    let page = text(&b.get("/console/bulk").await);
+    let csv = "recipient,name,achievement,result,awarded\n\
+               ana@example.org,Ana,forklift,Pass,2026-05-01\n\
+               not-an-email,Bo,forklift,,\n\
+               did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK,Cy,forklift,,\n";
+    let a = b
+        .post("/console/bulk", &[("csrf", &csrf(&page)), ("text", csv)])
+        .await;
+    let preview = b.follow(&a).await;
+    let html = text(&preview);
+    assert!(
+        html.contains("2 row(s) ready to issue, 1 with problems"),
+        "{html}"
+    );
+    assert!(html.contains("“not-an-email” is not an email address"));
+    let job = a.header("location").expect("job page");
+    let started = b
+        .post(&format!("{job}/start"), &[("csrf", &csrf(&html))])
+        .await;
+    assert_eq!(started.status.as_u16(), 303);
+    let mut finished = false;
+    for _ in 0..100 {
+        let p = b.get(&format!("{job}/progress")).await;
+        if p.json()["finished"] == Value::Bool(true) {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(finished, "the job did not finish");
+    let result = text(&b.get(&job).await);
+    assert!(result.contains("2 record(s) issued, 1 skipped"), "{result}");
+    assert!(result.matches("/wallet/claim/").count() >= 2, "{result}");
+    let issued = h
+        .state
+        .store
+        .list_credentials(
+            h.org.id,
+            &ler_store::CredentialQuery {
+                text: None,
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(issued.len(), 2);
+}
+
+#[tokio::test]
+async fn every_page_weighs_under_200_kb_with_its_stylesheet_and_script() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let vc = h.issue().await;
+    let mut b = signed_in(&h).await;
+    achievement(&mut b).await;
+    let css = b.get("/static/style.css").await;
+    let js = b.get("/static/app.js").await;
+    css.expect(200);
+    js.expect(200);
+    let assets = css.bytes.len() + js.bytes.len();
+    let mut pages = vec![];
+    for path in [
+        "/",
+        "/verify",
+        "/console",
+        "/console/org",
+        "/console/achievements",
+        "/console/achievements/new",
+        "/console/achievements/forklift",
+        "/console/issue",
+        "/console/bulk",
+        "/console/records",
+    ] {
+        let a = b.get(path).await;
+        a.expect(200);
+        pages.push((path.to_string(), a.bytes.len()));
+    }
+    let verdict = b.post("/verify", &[("text", &vc.to_string())]).await;
+    pages.push(("verdict".into(), verdict.bytes.len()));
+    for (path, size) in pages {
+        assert!(
+            size + assets < 200 * 1024,
+            "{path}: {size} bytes of HTML + {assets} of CSS and JS"
+        );
+    }
+}
