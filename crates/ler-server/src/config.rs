@@ -64,7 +64,15 @@ pub enum ConfigError {
     /// An unknown log format.
     #[error("the log format must be text or json, not {0:?}")]
     LogFormat(String),
+    /// A pseudonym secret too short to keep pseudonyms unlinkable.
+    #[error(
+        "the pseudonym secret from {0} is too short: give at least {MIN_PSEUDONYM_SECRET} characters (`ler admin gen-kek` prints a good one)"
+    )]
+    PseudonymSecret(&'static str),
 }
+
+/// Fewest bytes a configured pseudonym secret may have.
+pub const MIN_PSEUDONYM_SECRET: usize = 32;
 
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -284,6 +292,7 @@ struct FileConfig {
     kek_file: Option<PathBuf>,
     log_format: Option<String>,
     limits: Option<Limits>,
+    pseudonym_secret: Option<String>,
 }
 
 /// A resolved configuration.
@@ -303,6 +312,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Rate limits.
     pub limits: Limits,
+    /// The secret an erased holder's access-log entries are pseudonymized under
+    /// (`LER_PSEUDONYM_SECRET`); `None` derives one from the KEK (HMAC-SHA-256).
+    pub pseudonym_secret: Option<Arc<Zeroizing<Vec<u8>>>>,
 }
 
 impl fmt::Debug for Config {
@@ -315,6 +327,10 @@ impl fmt::Debug for Config {
             .field("dev", &self.dev)
             .field("log_format", &self.log_format)
             .field("limits", &self.limits)
+            .field(
+                "pseudonym_secret",
+                &self.pseudonym_secret.as_ref().map(|_| "(hidden)"),
+            )
             .finish()
     }
 }
@@ -344,6 +360,7 @@ impl Config {
             Some(f) => LogFormat::parse(&f)?,
             None => LogFormat::Text,
         };
+        let pseudonym_secret = resolve_pseudonym_secret(env, &file)?;
         let (kek, dev) = match resolve_kek(flags, env, &file)? {
             Some(kek) => (kek, false),
             None if flags.dev => (Kek::generate(), true),
@@ -357,6 +374,7 @@ impl Config {
             dev,
             log_format,
             limits: file.limits.unwrap_or_default(),
+            pseudonym_secret,
         })
     }
 
@@ -499,6 +517,24 @@ fn resolve_kek(
         return kek_from_file(path).map(Some);
     }
     Ok(None)
+}
+
+/// The pseudonym secret: `LER_PSEUDONYM_SECRET`, else the file's `pseudonym_secret`, else none
+/// (the state derives one from the KEK). At least [`MIN_PSEUDONYM_SECRET`] bytes.
+fn resolve_pseudonym_secret(
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<Option<Arc<Zeroizing<Vec<u8>>>>, ConfigError> {
+    let (from, text) = match (env("LER_PSEUDONYM_SECRET"), &file.pseudonym_secret) {
+        (Some(text), _) => ("LER_PSEUDONYM_SECRET", Zeroizing::new(text)),
+        (None, Some(text)) => ("the configuration file", Zeroizing::new(text.clone())),
+        (None, None) => return Ok(None),
+    };
+    let bytes = Zeroizing::new(text.trim().as_bytes().to_vec());
+    if bytes.len() < MIN_PSEUDONYM_SECRET {
+        return Err(ConfigError::PseudonymSecret(from));
+    }
+    Ok(Some(Arc::new(bytes)))
 }
 
 /// Reads a KEK file (base64 of 32 bytes).

@@ -35,6 +35,9 @@ pub enum AppError {
         /// What is wrong, in plain words.
         detail: String,
     },
+    /// The resource existed but is no more (a used or expired claim link).
+    #[error("{0}")]
+    Gone(String),
     /// Too many requests from this client.
     #[error("too many requests; try again in a moment")]
     TooManyRequests,
@@ -64,6 +67,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

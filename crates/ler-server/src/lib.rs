@@ -30,6 +30,7 @@ mod state;
 mod status;
 mod vcalm;
 mod verify;
+mod wallet;
 mod web;
 
 pub use config::{Config, ConfigError, Flags, Limits, LogFormat, PublicUrl};
@@ -105,7 +106,8 @@ pub async fn open(config: &Config) -> Result<AppState, ServeError> {
         config.public_url.clone(),
         fetcher,
         config.limits.clone(),
-    ))
+    )
+    .with_pseudonym_secret(config.pseudonym_secret.clone()))
 }
 
 /// Runs the service a configuration describes until SIGINT or SIGTERM, then drains the

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest)
         .merge(verify)
         .merge(crate::web::routes(&state))
+        .merge(crate::wallet::routes(&state))
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(state.clone(), ops::track))
         .layer(TimeoutLayer::with_status_code(

@@ -93,6 +93,11 @@ pub struct AppState {
     pub(crate) pool: Arc<crate::pool::Pool>,
     /// The web pages' in-memory state (bulk-issue jobs).
     pub(crate) web: Arc<crate::web::WebState>,
+    /// The secret erased holders' access-log entries are pseudonymized under: configured
+    /// (`LER_PSEUDONYM_SECRET`), else derived from the KEK.
+    pub pseudonym_secret: Arc<ler_crypto::Zeroizing<Vec<u8>>>,
+    /// The wallets' in-memory state (status re-checks of records, 60 s).
+    pub(crate) wallet: Arc<crate::wallet::WalletCache>,
 }
 
 impl AppState {
@@ -104,6 +109,7 @@ impl AppState {
         fetcher: Arc<dyn Fetcher>,
         limits: Limits,
     ) -> AppState {
+        let pseudonym_secret = Arc::new(crate::wallet::derived_pseudonym_secret(&kek));
         AppState {
             store,
             documents: Documents::embedded(),
@@ -126,7 +132,20 @@ impl AppState {
             status_cache: Arc::new(ler_verify::StatusListCache::new()),
             pool: Arc::new(crate::pool::Pool::new()),
             web: Arc::new(crate::web::WebState::default()),
+            pseudonym_secret,
+            wallet: Arc::new(crate::wallet::WalletCache::default()),
         }
+    }
+
+    /// Uses a configured pseudonym secret (`None` keeps the one derived from the KEK).
+    pub fn with_pseudonym_secret(
+        mut self,
+        secret: Option<Arc<ler_crypto::Zeroizing<Vec<u8>>>>,
+    ) -> AppState {
+        if let Some(secret) = secret {
+            self.pseudonym_secret = secret;
+        }
+        self
     }
 
     /// Replaces the clock (tests).

@@ -307,6 +307,10 @@ impl Store {
     pub async fn holder_by_email(&self, email: &str) -> Result<Option<Holder>> {
         dispatch!(self.holder_by_email(email))
     }
+    /// A live holder by DID (an issuer delivering to a holder it knows by DID).
+    pub async fn holder_by_did(&self, did: &str) -> Result<Option<Holder>> {
+        dispatch!(self.holder_by_did(did))
+    }
     /// Stores a holder's session.
     pub async fn create_holder_session(&self, session: &HolderSession) -> Result<()> {
         dispatch!(self.create_holder_session(session))

@@ -47,7 +47,7 @@ pub use grant::{
     GrantedRecord, Purpose, Recipient,
 };
 pub use log::{AccessEntry, LogHolder, pseudonym, pseudonymize};
-pub use print::{printable_html, printable_pdf, verify_url};
+pub use print::{printable_html, printable_pdf, qr_svg, verify_url};
 pub use receipt::{CONSENT_CONTEXT, consent_receipt};
 pub use record::{Employment, Record, RecordKind, Skill, Summary, fingerprint, read_credential};
 pub use share::{

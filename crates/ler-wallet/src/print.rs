@@ -20,6 +20,13 @@ pub fn verify_url(verify_url_base: &str, record: &Record) -> String {
     format!("{}/{}", verify_url_base.trim_end_matches('/'), record.id)
 }
 
+/// A QR code of `text` as an inline SVG element (white quiet zone included, one black path,
+/// `class="qr"`), with `label` as its accessible name: the codes of the printable LER, and of
+/// share and claim links.
+pub fn qr_svg(text: &str, label: &str) -> Result<String> {
+    Ok(Modules::of(text)?.svg(label))
+}
+
 /// A QR code's modules: `width` × `width`, row by row, `true` for dark.
 struct Modules {
     width: usize,

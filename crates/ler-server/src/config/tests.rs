@@ -107,3 +107,49 @@ fn public_url_makes_did_web_and_recognizes_its_own_urls() {
         assert!(PublicUrl::parse(bad).is_err(), "{bad} should be refused");
     }
 }
+
+#[test]
+fn pseudonym_secret_comes_from_the_environment_or_the_file_and_must_be_long() {
+    let config = Config::resolve(&Flags::default(), &env_of(&[("LER_KEK", KEK)])).expect("config");
+    assert!(config.pseudonym_secret.is_none(), "derived from the KEK");
+    let env = env_of(&[
+        ("LER_KEK", KEK),
+        (
+            "LER_PSEUDONYM_SECRET",
+            "a secret of more than thirty-two characters",
+        ),
+    ]);
+    let config = Config::resolve(&Flags::default(), &env).expect("config");
+    assert_eq!(
+        config.pseudonym_secret.as_deref().map(|s| s.as_slice()),
+        Some(&b"a secret of more than thirty-two characters"[..])
+    );
+    assert!(!format!("{config:?}").contains("thirty-two"), "hidden");
+    let env = env_of(&[("LER_KEK", KEK), ("LER_PSEUDONYM_SECRET", "too short")]);
+    let err = Config::resolve(&Flags::default(), &env).err();
+    assert!(
+        matches!(
+            err,
+            Some(ConfigError::PseudonymSecret("LER_PSEUDONYM_SECRET"))
+        ),
+        "{err:?}"
+    );
+    let dir = std::env::temp_dir().join(format!("ler-config-pseudonym-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("ler.toml");
+    std::fs::write(
+        &file,
+        "pseudonym_secret = \"from the file, and long enough to use\"\n",
+    )
+    .expect("write config");
+    let flags = Flags {
+        config: Some(file),
+        ..Flags::default()
+    };
+    let config = Config::resolve(&flags, &env_of(&[("LER_KEK", KEK)])).expect("config");
+    assert_eq!(
+        config.pseudonym_secret.as_deref().map(|s| s.as_slice()),
+        Some(&b"from the file, and long enough to use"[..])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

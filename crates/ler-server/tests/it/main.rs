@@ -9,4 +9,5 @@ mod catalog;
 mod ops;
 mod socket;
 mod vcalm;
+mod wallet;
 mod web;

@@ -41,6 +41,10 @@ impl Db {
         self.holder_where("email", email).await
     }
 
+    pub(crate) async fn holder_by_did(&self, did: &str) -> Result<Option<Holder>> {
+        self.holder_where("did", did).await
+    }
+
     async fn holder_where(&self, column: &'static str, value: &str) -> Result<Option<Holder>> {
         let row = self
             .conn()

@@ -43,6 +43,11 @@ impl Db {
             .await
     }
 
+    pub(crate) async fn holder_by_did(&self, did: &str) -> Result<Option<Holder>> {
+        let did = did.to_owned();
+        self.read(move |conn| holder_where(conn, "did", &did)).await
+    }
+
     pub(crate) async fn create_holder_session(&self, session: &HolderSession) -> Result<()> {
         let s = session.clone();
         self.write(move |conn| {

@@ -100,6 +100,14 @@ async fn holders_and_sessions(store: &Store) {
         store.holder_by_email("ana@mail.example").await.unwrap(),
         Some(ana.clone())
     );
+    assert_eq!(
+        store.holder_by_did(&ana.did).await.unwrap(),
+        Some(ana.clone())
+    );
+    assert_eq!(
+        store.holder_by_did("did:key:z6MkNobody").await.unwrap(),
+        None
+    );
     assert_eq!(store.holder("bob").await.unwrap(), None);
     let mut same_email = holder("bob");
     same_email.email = ana.email.clone();

@@ -1,6 +1,6 @@
 //! The printable LER: a QR code per record in the HTML, and a PDF whose structure holds.
 
-use ler_wallet::{printable_html, printable_pdf, verify_url};
+use ler_wallet::{WalletError, printable_html, printable_pdf, qr_svg, verify_url};
 
 use crate::common::records;
 
@@ -23,6 +23,16 @@ fn html_has_a_qr_code_per_record() {
     // Self-contained: nothing loaded from elsewhere.
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="));
     assert!(printable_html(&[], BASE).unwrap().contains("No records."));
+}
+
+#[test]
+fn qr_svg_draws_a_labelled_code_and_refuses_text_too_long() {
+    let svg = qr_svg("https://ler.example/share/abc", "QR code: <share>").unwrap();
+    assert!(svg.starts_with("<svg class=\"qr\""));
+    assert!(svg.contains("aria-label=\"QR code: &lt;share&gt;\""));
+    assert!(svg.contains("<path d=\"M"));
+    let err = qr_svg(&"x".repeat(5_000), "too long");
+    assert!(matches!(err, Err(WalletError::Qr(5_000))), "{err:?}");
 }
 
 /// The objects of a PDF by its cross-reference table, checking every offset on the way.
