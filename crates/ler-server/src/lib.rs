@@ -19,6 +19,7 @@ mod auth;
 mod body;
 mod catalog;
 mod config;
+pub mod demo;
 mod error;
 mod ids;
 mod metrics;

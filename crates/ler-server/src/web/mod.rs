@@ -19,6 +19,7 @@ mod html;
 mod i18n;
 mod qr;
 mod verify;
+mod wallet;
 
 #[cfg(test)]
 mod tests;
@@ -34,7 +35,7 @@ use axum::body::Body as AxumBody;
 use axum::extract::{ConnectInfo, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -80,6 +81,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/verify", post(verify::submit))
         .layer(from_fn_with_state(state.clone(), ops::limit_verify))
         .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY));
+    let wallet_uploads = Router::new()
+        .route(
+            "/me/receive",
+            get(wallet::receive_page).post(wallet::receive),
+        )
+        .route("/me/import", post(wallet::import))
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY * 2));
     let pages = Router::new()
         .route("/", get(verify::page))
         .route("/verify", get(verify::page))
@@ -120,8 +128,24 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/bulk/{job}", get(bulk::job_page))
         .route("/console/bulk/{job}/start", post(bulk::start))
         .route("/console/bulk/{job}/progress", get(bulk::progress))
+        .route("/me", get(wallet::home))
+        .route("/me/login", post(wallet::login))
+        .route("/me/signup", post(wallet::signup))
+        .route("/me/logout", post(wallet::logout))
+        .route("/me/records/{id}", get(wallet::record))
+        .route("/me/records/{id}/delete", post(wallet::delete_record))
+        .route("/me/share", get(wallet::share_page).post(wallet::share))
+        .route("/me/grants", get(wallet::grants))
+        .route("/me/grants/{id}/revoke", post(wallet::revoke))
+        .route("/me/log", get(wallet::log))
+        .route("/me/data", get(wallet::data))
+        .route("/me/claim/{token}", post(wallet::claim))
+        .route("/wallet/claim/{token}", get(wallet::claim_page))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BODY));
-    Router::new().merge(pages).merge(uploads)
+    Router::new()
+        .merge(pages)
+        .merge(uploads)
+        .merge(wallet_uploads)
 }
 
 /// Who is looking at a page, in which language, at which path.
@@ -190,7 +214,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .to_string();
         let section = if path.starts_with("/console") {
             "console"
-        } else if path.starts_with("/me") {
+        } else if path.starts_with("/me") || path.starts_with("/wallet") {
             "wallet"
         } else {
             "verify"
@@ -267,6 +291,67 @@ async fn js() -> Response {
     asset(assets::JS, "text/javascript; charset=utf-8")
 }
 
+/// Answers a browser that opens a share link (`GET /share/…` asking for HTML) with a page:
+/// the link's records verified here, or a page saying the link does not work (any more). API
+/// clients get the wallet's JSON as before.
+pub(crate) async fn share_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request<AxumBody>,
+    next: Next,
+) -> Response {
+    let wants_html = req.method() == Method::GET
+        && req.uri().path().starts_with("/share/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(ctx) = Ctx::from_request_parts(&mut parts, &state).await;
+    parts
+        .headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let status = res.status();
+    if status == StatusCode::NOT_FOUND {
+        let body = format!(
+            "<h1>{}</h1>{}<p><a href=\"/verify\">{}</a></p>",
+            ctx.tx("share.gone_title"),
+            html::notice("bad", &ctx.tx("share.gone")),
+            ctx.tx("verify.another")
+        );
+        return html::respond(status, html::page(&ctx, ctx.t("share.gone_title"), &body));
+    }
+    if !status.is_success() {
+        return res;
+    }
+    let bytes = match axum::body::to_bytes(res.into_body(), MAX_UPLOAD_BODY * 2).await {
+        Ok(b) => b,
+        Err(e) => {
+            return AppError::Internal(format!("a share answer could not be read: {e}"))
+                .into_response();
+        }
+    };
+    match verify::share_package(&bytes) {
+        Some(package) => match verify::shared(&state, &ctx, &package, None).await {
+            Ok(page) => html::ok(page),
+            Err(e) => e.into_response(),
+        },
+        None => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+    }
+}
+
 /// An answer of the service's own API, called from a page.
 #[derive(Debug)]
 pub struct ApiAnswer {
@@ -301,6 +386,25 @@ pub(crate) async fn api(
     csrf: Option<&str>,
     body: Option<&Value>,
 ) -> Result<ApiAnswer, AppError> {
+    let (kind, bytes) = match body {
+        Some(v) => ("application/json", v.to_string().into_bytes()),
+        None => ("", Vec::new()),
+    };
+    api_bytes(state, method, path, headers, client, csrf, kind, bytes).await
+}
+
+/// [`api`] with a body of any type (an uploaded file as it is).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn api_bytes(
+    state: &AppState,
+    method: Method,
+    path: &str,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    csrf: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<ApiAnswer, AppError> {
     let mut req = Request::builder().method(method).uri(path);
     for name in [header::COOKIE, header::AUTHORIZATION] {
         for v in headers.get_all(&name) {
@@ -311,13 +415,10 @@ pub(crate) async fn api(
         req = req.header(crate::auth::CSRF_HEADER, csrf);
     }
     req = req.header(header::ACCEPT, "application/json");
-    let body = match body {
-        Some(v) => {
-            req = req.header(header::CONTENT_TYPE, "application/json");
-            AxumBody::from(v.to_string())
-        }
-        None => AxumBody::empty(),
-    };
+    if !content_type.is_empty() {
+        req = req.header(header::CONTENT_TYPE, content_type);
+    }
+    let body = AxumBody::from(body);
     let mut req = req
         .body(body)
         .map_err(|e| AppError::Internal(format!("an internal request could not be built: {e}")))?;

@@ -116,6 +116,7 @@ fn keys_in_code() -> BTreeSet<String> {
         include_str!("console.rs"),
         include_str!("bulk.rs"),
         include_str!("qr.rs"),
+        include_str!("wallet.rs"),
     ];
     let mut keys = BTreeSet::new();
     for src in sources {

@@ -102,7 +102,12 @@ async fn verdict_for(state: &AppState, ctx: &Ctx, source: Source) -> Result<Resp
             }
         },
     };
-    let report = run(state, unwrap_envelope(bytes)).await?;
+    if let Some(package) = share_package(&bytes) {
+        return Ok(html::ok(
+            shared(state, ctx, &package, from.as_deref()).await?,
+        ));
+    }
+    let report = check(state, unwrap_envelope(bytes)).await?;
     state.metrics.count_verification(report.verified);
     let body = render(ctx, &report, from.as_deref());
     let title = if report.verified {
@@ -184,7 +189,8 @@ async fn hosted_trust(state: &AppState) -> Result<TrustList, AppError> {
     Ok(trust)
 }
 
-async fn run(state: &AppState, bytes: Vec<u8>) -> Result<Report, AppError> {
+/// Verifies a record as handed over, with the organizations hosted here as the trust list.
+pub(crate) async fn check(state: &AppState, bytes: Vec<u8>) -> Result<Report, AppError> {
     let trust = hosted_trust(state).await?;
     let now = state.now();
     let documents = state.documents;
@@ -310,6 +316,14 @@ pub(crate) fn explanation_key(check: &ler_verify::Check) -> String {
         }
         if check.message.starts_with("suspended") {
             return "check.status.suspended".into();
+        }
+    }
+    if name == "status" && check.status == Status::Passed {
+        if check.message.starts_with("not revoked") {
+            return "check.status.not_revoked".into();
+        }
+        if check.message.starts_with("not suspended") {
+            return "check.status.not_suspended".into();
         }
     }
     if name == "validity" && check.status == Status::Failed {
@@ -697,4 +711,110 @@ fn checks(ctx: &Ctx, report: &Report, level: u8, heading: &str) -> String {
     }
     out.push_str("</ul></section>");
     out
+}
+
+/// What a share link answers (`{grant, records: [{credential, …}]}`), if `bytes` is that.
+pub(crate) fn share_package(bytes: &[u8]) -> Option<Value> {
+    let doc: Value = serde_json::from_slice(bytes).ok()?;
+    (doc.get("grant").is_some_and(Value::is_object)
+        && doc.get("records").is_some_and(Value::is_array))
+    .then_some(doc)
+}
+
+/// The page of a share link: who shared what with whom, for what and until when, then each
+/// record verified here, with its verdict.
+pub(crate) async fn shared(
+    state: &AppState,
+    ctx: &Ctx,
+    package: &Value,
+    from: Option<&str>,
+) -> Result<String, AppError> {
+    let grant = &package["grant"];
+    let mut reports = Vec::new();
+    for r in package["records"].as_array().into_iter().flatten() {
+        let bytes = match &r["credential"] {
+            Value::String(s) => s.clone().into_bytes(),
+            other => other.to_string().into_bytes(),
+        };
+        let report = check(state, bytes).await?;
+        state.metrics.count_verification(report.verified);
+        reports.push(report);
+    }
+    let all = !reports.is_empty() && reports.iter().all(|r| r.verified);
+    let mut out = String::new();
+    let (kind, title, lead) = if all {
+        ("ok", ctx.tx("verdict.ok"), ctx.tx("share.all_verified"))
+    } else {
+        ("bad", ctx.tx("verdict.bad"), ctx.tx("share.some_failed"))
+    };
+    let _ = write!(
+        out,
+        "<div class=\"verdict {kind}\" role=\"status\">{}<div><h1>{title}</h1><p>{lead}</p></div></div>",
+        icon(kind)
+    );
+    let recipient = grant["recipient"]["name"]
+        .as_str()
+        .or_else(|| grant["recipient"]["id"].as_str())
+        .unwrap_or("");
+    let purposes: Vec<String> = grant["purposes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|p| {
+            let key = format!("purpose.{}", p.replace('-', "_"));
+            if super::i18n::has(&key) {
+                ctx.tx(&key)
+            } else {
+                esc(p)
+            }
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<section class=\"card\"><h2>{}</h2><dl class=\"facts\"><dt>{}</dt><dd class=\"mono small\">{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
+        ctx.tx("share.title"),
+        ctx.tx("share.holder"),
+        esc(grant["holder"].as_str().unwrap_or("")),
+        ctx.tx("share.recipient"),
+        esc(recipient),
+        ctx.tx("share.purpose"),
+        purposes.join(", "),
+        grant["purposeText"]
+            .as_str()
+            .map(|t| format!("<br>{}", esc(t)))
+            .unwrap_or_default(),
+        ctx.tx("share.until"),
+        esc(html::date(grant["expires"].as_str().unwrap_or("")))
+    );
+    if let Some(url) = from {
+        let _ = write!(
+            out,
+            "<p class=\"hint from\">{} <span class=\"mono\">{}</span></p>",
+            ctx.tx("verify.from_link"),
+            esc(url)
+        );
+    }
+    for (i, report) in reports.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<section class=\"record\" aria-label=\"{}\">",
+            ctx.tf(
+                "verify.record_n",
+                &[
+                    ("i", &(i + 1).to_string()),
+                    ("n", &reports.len().to_string())
+                ]
+            )
+        );
+        out.push_str(&verdict(ctx, report, false));
+        out.push_str(&record(ctx, report, 3));
+        out.push_str("</section>");
+    }
+    let title = if all {
+        ctx.t("verdict.ok")
+    } else {
+        ctx.t("verdict.bad")
+    };
+    Ok(html::page(ctx, title, &out))
 }

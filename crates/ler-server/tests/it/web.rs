@@ -394,10 +394,183 @@ async fn every_page_weighs_under_200_kb_with_its_stylesheet_and_script() {
     }
     let verdict = b.post("/verify", &[("text", &vc.to_string())]).await;
     pages.push(("verdict".into(), verdict.bytes.len()));
+    ler_server::demo::seed(&h.state).await.expect("demo");
+    let mut maria = wallet_of(&h, "maria@example.org").await;
+    let home = text(&maria.get("/me").await);
+    let record = format!("/me/records/{}", after(&home, "<a href=\"/me/records/"));
+    for path in [
+        "/me",
+        record.as_str(),
+        "/me/receive",
+        "/me/share",
+        "/me/grants",
+        "/me/log",
+        "/me/data",
+    ] {
+        let a = maria.get(path).await;
+        a.expect(200);
+        pages.push((path.to_string(), a.bytes.len()));
+    }
     for (path, size) in pages {
         assert!(
             size + assets < 200 * 1024,
             "{path}: {size} bytes of HTML + {assets} of CSS and JS"
         );
     }
+}
+
+/// Opens a page as a browser does (asking for HTML), without cookies.
+async fn open_as_browser(h: &Harness, path: &str) -> Answer {
+    let mut req = Request::builder()
+        .uri(path)
+        .header("accept", "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .expect("request");
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40001))));
+    h.send(req).await
+}
+
+/// Signs a participant of the demo pilot into the wallet pages.
+async fn wallet_of<'h>(h: &'h Harness, email: &str) -> Browser<'h> {
+    let mut b = Browser::new(h);
+    let a = b
+        .post(
+            "/me/login",
+            &[
+                ("email", email),
+                ("password", ler_server::demo::DEMO_PASSWORD),
+                ("next", "/me"),
+            ],
+        )
+        .await;
+    let home = b.follow(&a).await;
+    home.expect(200);
+    b
+}
+
+/// The first `href`/`value` after `marker` on a page.
+fn after<'p>(page: &'p str, marker: &str) -> &'p str {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not on the page: {page}"))
+        + marker.len();
+    page[at..].split('"').next().unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_participant_shares_a_record_the_employer_opens_it_and_revoking_stops_the_link() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let demo = ler_server::demo::seed(&h.state).await.expect("demo");
+    assert_eq!(demo.participants.len(), 3);
+    let mut maria = wallet_of(&h, "maria@example.org").await;
+    let home = text(&maria.get("/me").await);
+    assert!(home.contains("Forklift Operator Safety") && home.contains("Employment record"));
+    assert!(
+        home.contains("Education and training") && home.contains("Work") && home.contains("Skills")
+    );
+    let record = after(&home, "<a href=\"/me/records/").to_string();
+    let detail = text(&maria.get(&format!("/me/records/{record}")).await);
+    assert!(detail.contains("verdict ok"), "{detail}");
+    let form = text(&maria.get(&format!("/me/share?record={record}")).await);
+    let shared = maria
+        .post(
+            "/me/share",
+            &[
+                ("csrf", &csrf(&form)),
+                ("record", &record),
+                ("recipient", "harbor"),
+                ("recipient_other", ""),
+                ("purpose", "employment"),
+                ("purpose_text", "Forklift opening"),
+                ("until", "2099-01-01"),
+            ],
+        )
+        .await;
+    shared.expect(200);
+    let page = text(&shared);
+    assert!(page.contains("Shared with Harbor Logistics") && page.contains("<svg class=\"qr\""));
+    let link = after(&page, "id=\"share-url\" class=\"mono\" readonly value=\"").to_string();
+    let path = link
+        .trim_start_matches(crate::harness::PUBLIC_URL)
+        .to_string();
+    // The employer opens the link in a browser.
+    let seen = open_as_browser(&h, &path).await;
+    seen.expect(200);
+    let seen = text(&seen);
+    assert!(
+        seen.contains("verdict ok") && seen.contains("Forklift opening"),
+        "{seen}"
+    );
+    // API clients still get JSON.
+    let json = h.get(&path).await;
+    assert!(json.json()["records"].is_array());
+    // The access log shows it.
+    let log = text(&maria.get("/me/log").await);
+    assert!(log.contains("Harbor Logistics"));
+    // One click stops it; the link then tells the employer it does not work.
+    let grants = text(&maria.get("/me/grants").await);
+    let action = after(&grants, "<form method=\"post\" action=\"").to_string();
+    let revoked = maria.post(&action, &[("csrf", &csrf(&grants))]).await;
+    let after_revoke = text(&maria.follow(&revoked).await);
+    assert!(after_revoke.contains("Sharing stopped"));
+    let gone = open_as_browser(&h, &path).await;
+    gone.expect(404);
+    assert!(text(&gone).contains("This link does not work"));
+}
+
+#[tokio::test]
+async fn an_issued_record_is_claimed_into_a_wallet() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    ler_server::demo::seed(&h.state).await.expect("demo");
+    let mut staff = signed_in(&h).await;
+    achievement(&mut staff).await;
+    let page = text(&staff.get("/console/issue").await);
+    let done = text(
+        &staff
+            .post(
+                "/console/issue",
+                &[
+                    ("csrf", &csrf(&page)),
+                    ("achievementId", "forklift"),
+                    ("name", "James Carter"),
+                    ("email", "james@example.org"),
+                ],
+            )
+            .await,
+    );
+    let link = after(&done, "id=\"claim-url\" class=\"mono\" readonly value=\"").to_string();
+    let path = link
+        .trim_start_matches(crate::harness::PUBLIC_URL)
+        .to_string();
+    let mut james = Browser::new(&h);
+    // Signed out, the claim page asks to sign in and comes back.
+    let ask = text(&james.get(&path).await);
+    assert!(ask.contains("Sign in, or create your wallet"));
+    let a = james
+        .post(
+            "/me/login",
+            &[
+                ("email", "james@example.org"),
+                ("password", ler_server::demo::DEMO_PASSWORD),
+                ("next", &path),
+            ],
+        )
+        .await;
+    let claim = text(&james.follow(&a).await);
+    let action = after(&claim, "<form method=\"post\" action=\"/me/claim/").to_string();
+    let added = james
+        .post(&format!("/me/claim/{action}"), &[("csrf", &csrf(&claim))])
+        .await;
+    let home = text(&james.follow(&added).await);
+    assert!(home.contains("The record is in your wallet") && home.contains("Forklift Safety"));
+    // A claim link works once.
+    let again = text(
+        &james
+            .post(&format!("/me/claim/{action}"), &[("csrf", &csrf(&claim))])
+            .await,
+    );
+    assert!(again.contains("does not work any more"), "{again}");
 }
