@@ -1,0 +1,88 @@
+//! Sealing what a CBO keeps about people — profiles, corrections, outcome records — before it
+//! reaches the store, under a data key the caller holds (the store sees opaque bytes).
+//!
+//! Each value is JSON sealed with XChaCha20-Poly1305 (`ler_wallet::seal`), its associated data
+//! naming the organization, the kind of value and its row, so a sealed value copied to another
+//! row, participant or organization does not open.
+
+use ler_wallet::DataKey;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::CboError;
+use crate::intake::{Correction, Profile};
+use crate::outcomes::OutcomeRecord;
+
+fn aad(kind: &str, org_id: i64, row: &str) -> Vec<u8> {
+    format!("ler-cbo {kind}|{org_id}|{row}").into_bytes()
+}
+
+fn seal<T: Serialize>(key: &DataKey, kind: &str, org_id: i64, row: &str, value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail; an empty plaintext would not open as T.
+    let bytes = zeroize::Zeroizing::new(serde_json::to_vec(value).unwrap_or_default());
+    ler_wallet::seal(key, &aad(kind, org_id, row), &bytes)
+}
+
+fn open<T: DeserializeOwned>(
+    key: &DataKey,
+    kind: &'static str,
+    org_id: i64,
+    row: &str,
+    sealed: &[u8],
+) -> Result<T, CboError> {
+    let bytes = ler_wallet::open(key, &aad(kind, org_id, row), sealed)
+        .map_err(|_| CboError::Unseal(kind))?;
+    serde_json::from_slice(&bytes).map_err(|e| CboError::invalid(kind, e.to_string()))
+}
+
+/// Seals a participant's profile (without its corrections, which are sealed one by one).
+pub fn seal_profile(key: &DataKey, org_id: i64, profile: &Profile) -> Vec<u8> {
+    let mut bare = profile.clone();
+    bare.corrections.clear();
+    seal(key, "profile", org_id, &profile.participant, &bare)
+}
+
+/// Opens a profile sealed by [`seal_profile`] for this participant.
+pub fn open_profile(
+    key: &DataKey,
+    org_id: i64,
+    participant: &str,
+    sealed: &[u8],
+) -> Result<Profile, CboError> {
+    open(key, "profile", org_id, participant, sealed)
+}
+
+/// Seals a correction of a participant's profile.
+pub fn seal_correction(
+    key: &DataKey,
+    org_id: i64,
+    participant: &str,
+    correction: &Correction,
+) -> Vec<u8> {
+    seal(key, "correction", org_id, participant, correction)
+}
+
+/// Opens a correction sealed by [`seal_correction`].
+pub fn open_correction(
+    key: &DataKey,
+    org_id: i64,
+    participant: &str,
+    sealed: &[u8],
+) -> Result<Correction, CboError> {
+    open(key, "correction", org_id, participant, sealed)
+}
+
+/// Seals an outcome record (bound to its id).
+pub fn seal_outcome(key: &DataKey, org_id: i64, record: &OutcomeRecord) -> Vec<u8> {
+    seal(key, "outcome", org_id, &record.id, record)
+}
+
+/// Opens an outcome record sealed by [`seal_outcome`] under this id.
+pub fn open_outcome(
+    key: &DataKey,
+    org_id: i64,
+    id: &str,
+    sealed: &[u8],
+) -> Result<OutcomeRecord, CboError> {
+    open(key, "outcome", org_id, id, sealed)
+}

@@ -1,0 +1,51 @@
+//! Profiles, corrections and outcome records sealed for the store.
+
+use ler_cbo::{
+    Change, Correction, Date, FieldPath, OutcomeRecord, OutcomeSource, intake, open_correction,
+    open_outcome, open_profile, seal_correction, seal_outcome, seal_profile,
+};
+use ler_wallet::DataKey;
+
+use crate::intake::ten_records;
+
+#[test]
+fn sealed_values_open_only_where_they_belong() {
+    let key = DataKey::from_bytes([7; 32]);
+    let other = DataKey::from_bytes([8; 32]);
+    let mut p = intake("p-ana", &ten_records());
+    let correction = Correction {
+        path: FieldPath::parse("/workHistory/r4/employer").unwrap(),
+        change: Change::Note("checked".into()),
+        by: "sam".into(),
+        at: 5,
+    };
+    p.correct(correction.clone());
+    let sealed = seal_profile(&key, 1, &p);
+    assert!(!sealed.windows(10).any(|w| w == b"Acme Foods"));
+    let back = open_profile(&key, 1, "p-ana", &sealed).unwrap();
+    assert!(back.corrections.is_empty(), "corrections are sealed apart");
+    assert_eq!(back.work_history, p.work_history);
+    assert!(open_profile(&other, 1, "p-ana", &sealed).is_err());
+    assert!(open_profile(&key, 2, "p-ana", &sealed).is_err());
+    assert!(open_profile(&key, 1, "p-ben", &sealed).is_err());
+
+    let c = seal_correction(&key, 1, "p-ana", &correction);
+    assert_eq!(open_correction(&key, 1, "p-ana", &c).unwrap(), correction);
+    assert!(open_correction(&key, 1, "p-ben", &c).is_err());
+
+    let record = OutcomeRecord {
+        id: "o1".into(),
+        participant: "p-ana".into(),
+        source: OutcomeSource::SelfReported,
+        verified: false,
+        employer: Some("Acme".into()),
+        start: Date::parse("2025-01-01").unwrap(),
+        end: None,
+        hours_per_week: Some(30.0),
+        pay: None,
+        reported_at: 9,
+    };
+    let s = seal_outcome(&key, 1, &record);
+    assert_eq!(open_outcome(&key, 1, "o1", &s).unwrap(), record);
+    assert!(open_outcome(&key, 1, "o2", &s).is_err());
+}
