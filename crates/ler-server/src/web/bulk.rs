@@ -504,7 +504,18 @@ fn grid(ctx: &Ctx, job: &Job) -> String {
         );
     }
     out.push_str("</tbody></table></div>");
-    out
+    let labels: Vec<String> = [
+        "bulk.line",
+        "bulk.recipient",
+        "bulk.name",
+        "bulk.achievement",
+        "bulk.details",
+        "bulk.state",
+    ]
+    .iter()
+    .map(|k| ctx.tx(k))
+    .collect();
+    html::stack(&out, &labels)
 }
 
 /// `POST /console/bulk/<job>/start`: issues the good rows in the background.

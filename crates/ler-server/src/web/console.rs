@@ -1284,7 +1284,17 @@ fn records_table(ctx: Ctx, staff: &Staff, rows: &[ler_store::CredentialRow]) -> 
         body.push_str("</td></tr>");
     }
     body.push_str("</tbody></table></div>");
-    body
+    let labels: Vec<String> = [
+        "records.record",
+        "records.recipient",
+        "records.issued",
+        "records.state",
+        "common.actions",
+    ]
+    .iter()
+    .map(|k| ctx.tx(k))
+    .collect();
+    html::stack(&body, &labels)
 }
 
 /// `GET /console/records?q=`: issued records, newest first, searchable.

@@ -207,6 +207,38 @@ pub fn local_path(next: &str) -> bool {
     next.starts_with('/') && !next.starts_with("//") && !next.contains(['\\', '\r', '\n'])
 }
 
+/// Marks a table to stack into one card per row on narrow screens: each cell gets the label
+/// of its column (`labels`, already HTML) to show above it.
+pub fn stack(table: &str, labels: &[String]) -> String {
+    let mut out = String::with_capacity(table.len() + labels.len() * 64);
+    let mut column = 0;
+    let mut rest = table;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if rest.starts_with("<tr") {
+            column = 0;
+        } else if rest.starts_with("<td") {
+            let _ = write!(
+                out,
+                "<td data-label=\"{}\"",
+                labels.get(column).map_or("", String::as_str)
+            );
+            rest = &rest[3..];
+            column += 1;
+            continue;
+        } else if rest.starts_with("<table") {
+            out.push_str("<table class=\"stack\"");
+            rest = &rest[6..];
+            continue;
+        }
+        out.push('<');
+        rest = &rest[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A date-time as its date (`2026-05-01T…` → `2026-05-01`), for display.
 pub fn date(text: &str) -> &str {
     text.get(..10)

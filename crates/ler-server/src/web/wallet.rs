@@ -291,7 +291,7 @@ fn card(ctx: &Ctx, c: &Value) -> String {
         esc(html::date(date))
     );
     if let Some(e) = c.get("employment") {
-        let line: Vec<&str> = [&e["employer"], &e["startDate"], &e["endDate"]]
+        let line: Vec<&str> = [&e["positionTitle"], &e["startDate"], &e["endDate"]]
             .iter()
             .filter_map(|v| v.as_str())
             .collect();
@@ -987,7 +987,12 @@ pub async fn grants(
             ctx.tx("wallet.share_what"),
             titles.join("<br>"),
             ctx.tx("share.purpose"),
-            purposes.join(", "),
+            purposes.join(", ")
+                + &g["purposeText"]
+                    .as_str()
+                    .filter(|t| !t.is_empty())
+                    .map(|t| format!("<br>{}", esc(t)))
+                    .unwrap_or_default(),
             ctx.tx("share.until"),
             esc(html::date(g["expires"].as_str().unwrap_or(""))),
             ctx.tx("wallet.used"),
@@ -1058,8 +1063,9 @@ pub async fn log(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Ap
     if entries.is_empty() {
         body.push_str(&notice("info", &ctx.tx("wallet.no_log")));
     } else {
+        let mut table = String::new();
         let _ = write!(
-            body,
+            table,
             "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
             ctx.tx("wallet.log_when"),
             ctx.tx("wallet.log_who"),
@@ -1083,7 +1089,7 @@ pub async fn log(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Ap
                 "wallet.via_grant"
             };
             let _ = write!(
-                body,
+                table,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&e["at"]
                     .as_str()
@@ -1095,7 +1101,17 @@ pub async fn log(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Ap
                 ctx.tx(how)
             );
         }
-        body.push_str("</tbody></table></div>");
+        table.push_str("</tbody></table></div>");
+        let labels: Vec<String> = [
+            "wallet.log_when",
+            "wallet.log_who",
+            "wallet.log_what",
+            "wallet.log_how",
+        ]
+        .iter()
+        .map(|k| ctx.tx(k))
+        .collect();
+        body.push_str(&html::stack(&table, &labels));
     }
     Ok(wallet_page(&ctx, &me, ctx.t("wallet.log"), &body))
 }

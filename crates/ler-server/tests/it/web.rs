@@ -511,7 +511,11 @@ async fn a_participant_shares_a_record_the_employer_opens_it_and_revoking_stops_
     assert!(log.contains("Harbor Logistics"));
     // One click stops it; the link then tells the employer it does not work.
     let grants = text(&maria.get("/me/grants").await);
-    let action = after(&grants, "<form method=\"post\" action=\"").to_string();
+    let card = grants
+        .split("<article")
+        .find(|c| c.contains("Forklift opening"))
+        .expect("the new grant's card");
+    let action = after(card, "<form method=\"post\" action=\"").to_string();
     let revoked = maria.post(&action, &[("csrf", &csrf(&grants))]).await;
     let after_revoke = text(&maria.follow(&revoked).await);
     assert!(after_revoke.contains("Sharing stopped"));
