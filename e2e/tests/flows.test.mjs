@@ -67,6 +67,12 @@ test("staff issue a record and the participant claims it into the wallet", async
   const staff = await person(browser);
   await staffSignIn(staff, "registrar@riverside.example");
   await shot(staff, "05-console");
+  await staff.goto(`${demo.base}/console/org`);
+  assert.ok(await staff.getByText("did:web:localhost").first().isVisible());
+  await shot(staff, "05b-organization");
+  await staff.goto(`${demo.base}/console/achievements/forklift-safety`);
+  assert.equal(await staff.locator("#targetName-0").inputValue(), "Operate industrial trucks and forklifts");
+  await shot(staff, "05c-achievement-with-skills");
   await staff.goto(`${demo.base}/console/issue`);
   await staff.getByLabel("Achievement").selectOption("intro-welding");
   await staff.getByLabel("Full name").fill("James Carter");
@@ -132,6 +138,8 @@ test("stopping a share takes effect at once: the link stops working", async () =
   await maria.goto(`${demo.base}/me/log`);
   assert.ok(await maria.getByText("Harbor Logistics").first().isVisible());
   await shot(maria, "14-access-log");
+  await maria.goto(`${demo.base}/me/data`);
+  await shot(maria, "14b-export-import-print");
 
   const employer = await person(browser);
   const res = await employer.goto(shareLink);

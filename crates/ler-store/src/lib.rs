@@ -12,6 +12,11 @@
 //!
 //! Both backends keep the same tables and columns (`migrations/sqlite`, `migrations/postgres`)
 //! and pass the same conformance suite (`tests/it`).
+//!
+//! Community-based organizations' programs have tables of their own: skill frameworks and
+//! occupations, programs with cohorts and enrolments, sealed participant profiles and
+//! corrections, progress, outcome consents and sealed outcome records, and the release log of
+//! outcome reports (see [`Store::append_releases`]).
 
 mod bits;
 mod pg;
@@ -295,9 +300,14 @@ macro_rules! dispatch {
 }
 
 mod batch;
+mod cbo;
 mod wallet;
 
 pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus};
+pub use cbo::{
+    CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
+    ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow,
+};
 pub use wallet::{
     AccessDecision, AccessDenial, AccessKey, AccessLogRow, AccessRequest, AccessVia, ClaimToken,
     ClaimUse, GrantRow, Holder, HolderSession, Revocation, ShareLink, WalletRecord,

@@ -17,6 +17,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Transaction};
 
 mod batch;
+mod cbo;
 mod wallet;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_wallet.sql")),
     (3, include_str!("../migrations/postgres/0003_batch.sql")),
+    (4, include_str!("../migrations/postgres/0004_cbo.sql")),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

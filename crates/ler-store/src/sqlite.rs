@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 use serde_json::Value;
 
 mod batch;
+mod cbo;
 mod wallet;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
@@ -34,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_wallet.sql")),
     (3, include_str!("../migrations/sqlite/0003_batch.sql")),
+    (4, include_str!("../migrations/sqlite/0004_cbo.sql")),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

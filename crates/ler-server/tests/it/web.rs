@@ -578,3 +578,84 @@ async fn an_issued_record_is_claimed_into_a_wallet() {
     );
     assert!(again.contains("does not work any more"), "{again}");
 }
+
+/// A PNG picture of a QR code holding `text`, as a phone would photograph a screen.
+fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("qr");
+    let width = u32::try_from(code.width()).expect("width");
+    let colors = code.to_colors();
+    let (scale, quiet) = (5, 4);
+    let size = (width + 2 * quiet) * scale;
+    let mut pixels = vec![255u8; (size * size) as usize];
+    for y in 0..size {
+        for x in 0..size {
+            let (mx, my) = (x / scale, y / scale);
+            if (quiet..width + quiet).contains(&mx)
+                && (quiet..width + quiet).contains(&my)
+                && colors[((my - quiet) * width + (mx - quiet)) as usize] == qrcode::Color::Dark
+            {
+                pixels[(y * size + x) as usize] = 0;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, size, size);
+    encoder.set_color(png::ColorType::Grayscale);
+    let mut writer = encoder.write_header().expect("png header");
+    writer.write_image_data(&pixels).expect("png data");
+    drop(writer);
+    out
+}
+
+#[tokio::test]
+async fn a_photo_of_a_share_links_qr_code_is_read_on_the_server_and_verified() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let demo = ler_server::demo::seed(&h.state).await.expect("demo");
+    let link = demo.share_link.expect("a share link");
+    let boundary = "----lerqrtest";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"qr\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(qr_png(&link));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/verify")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40002))));
+    let a = h.send(req).await;
+    a.expect(200);
+    let page = text(&a);
+    assert!(
+        page.contains("verdict ok") && page.contains("What was shared"),
+        "{page}"
+    );
+    assert!(page.contains("Harbor Logistics"));
+    // A picture without a code says so, in plain words.
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/verify")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"qr\"; filename=\"x.jpg\"\r\n\r\nnot a picture\r\n--{boundary}--\r\n"
+            ),
+        ))
+        .expect("request");
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40002))));
+    let bad = h.send(req).await;
+    bad.expect(422);
+    assert!(text(&bad).contains("not a photo we can read"));
+}

@@ -33,6 +33,7 @@ macro_rules! conformance {
 mod accounts;
 mod achievements;
 mod batch;
+mod cbo;
 mod challenges;
 mod credentials;
 mod harness;

@@ -7,11 +7,25 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 32] = [
     "access_log",
     "achievements",
     "api_keys",
     "batch_items",
+    "cbo_cohorts",
+    "cbo_corrections",
+    "cbo_enrolments",
+    "cbo_frameworks",
+    "cbo_milestones",
+    "cbo_occupations",
+    "cbo_outcome_consents",
+    "cbo_outcome_records",
+    "cbo_profiles",
+    "cbo_program_occupations",
+    "cbo_programs",
+    "cbo_progress",
+    "cbo_releases",
+    "cbo_skills",
     "challenges",
     "claim_tokens",
     "credentials",
