@@ -109,22 +109,28 @@ impl Store {
     }
 
     /// Stores a batch in one durable transaction: each credential, its batch item (status
-    /// `linked` when it has a claim token, else `issued`) and its claim token. A row whose
-    /// source key the organization already has is skipped (another run stored it first) and
-    /// reported `false`; the others `true`. `Conflict` if a credential id or status entry is
-    /// taken (then nothing is stored).
+    /// `issued`) and its claim token. A row whose source key the organization already has is
+    /// skipped (another run stored it first) and reported `false`; the others `true`.
+    /// `Conflict` if a credential id or status entry is taken (then nothing is stored).
     pub async fn insert_batch(&self, org_id: i64, items: &[BatchInsert]) -> Result<Vec<bool>> {
         dispatch!(self.insert_batch(org_id, items))
     }
 
-    /// Hands out claim tokens for items already stored (a rerun after the links of a committed
-    /// batch were lost) and marks those items `linked`, in one transaction.
-    pub async fn link_batch_items(
+    /// Stores claim tokens in one transaction (new links for items a crashed run had stored
+    /// before it wrote their links out).
+    pub async fn create_claim_tokens(&self, tokens: &[ClaimToken]) -> Result<()> {
+        dispatch!(self.create_claim_tokens(tokens))
+    }
+
+    /// Sets the status of an organization's batch items in one transaction (`linked` once
+    /// their claim links are written out durably).
+    pub async fn set_batch_status(
         &self,
         org_id: i64,
-        links: &[(String, ClaimToken)],
+        source_keys: &[String],
+        status: BatchStatus,
     ) -> Result<()> {
-        dispatch!(self.link_batch_items(org_id, links))
+        dispatch!(self.set_batch_status(org_id, source_keys, status))
     }
 
     /// An organization's issued credentials for one recipient (exact match on the recipient

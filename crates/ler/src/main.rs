@@ -3,7 +3,9 @@
 mod clock;
 mod cmd_admin;
 mod cmd_bake;
+mod cmd_batch;
 mod cmd_demo;
+mod cmd_export;
 mod cmd_issue;
 mod cmd_key;
 mod cmd_present;
@@ -62,6 +64,16 @@ enum Command {
         #[command(subcommand)]
         cmd: cmd_admin::AdminCommand,
     },
+    /// Bulk issuance from learning-system exports (CSV, xAPI, OneRoster), idempotent and
+    /// resumable, with claim links.
+    Batch {
+        #[command(subcommand)]
+        cmd: cmd_batch::BatchCommand,
+    },
+    /// Sign and store a learner's CLR 2.0 transcript of what an organization issued them.
+    Clr(cmd_batch::ClrArgs),
+    /// Write credentials as an HR system reads them: HR Open LER-RS, JSON Resume or CSV.
+    Export(cmd_export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +89,9 @@ fn main() -> ExitCode {
         Command::Status { cmd } => cmd_status::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => cmd_serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Admin { cmd } => cmd_admin::run(cmd).map(|()| ExitCode::SUCCESS),
+        Command::Batch { cmd } => cmd_batch::run(cmd),
+        Command::Clr(args) => cmd_batch::clr(args).map(|()| ExitCode::SUCCESS),
+        Command::Export(args) => cmd_export::run(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -117,27 +117,30 @@ impl Db {
         Ok(out)
     }
 
-    pub(crate) async fn link_batch_items(
-        &self,
-        org_id: i64,
-        links: &[(String, ClaimToken)],
-    ) -> Result<()> {
+    pub(crate) async fn create_claim_tokens(&self, tokens: &[ClaimToken]) -> Result<()> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
-        for (source_key, t) in links {
-            let changed = tx
-                .execute(
-                    "UPDATE batch_items SET status = 'linked' WHERE org_id = $1 AND source_key = $2 AND credential_id = $3",
-                    &[&org_id, source_key, &t.credential_id],
-                )
-                .await
-                .map_err(pg)?;
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("batch item {source_key}")));
-            }
+        for t in tokens {
             insert_claim(&tx, t).await?;
         }
         tx.commit().await.map_err(pg)
+    }
+
+    pub(crate) async fn set_batch_status(
+        &self,
+        org_id: i64,
+        source_keys: &[String],
+        status: BatchStatus,
+    ) -> Result<()> {
+        self.conn()
+            .await?
+            .execute(
+                "UPDATE batch_items SET status = $1 WHERE org_id = $2 AND source_key = ANY($3)",
+                &[&status.as_str(), &org_id, &source_keys],
+            )
+            .await
+            .map_err(pg)
+            .map(drop)
     }
 
     pub(crate) async fn recipient_credentials(
@@ -170,11 +173,7 @@ async fn insert_item(
     d: &CredentialDerived,
 ) -> Result<bool> {
     let row = &item.credential;
-    let status = if item.claim.is_some() {
-        BatchStatus::Linked
-    } else {
-        BatchStatus::Issued
-    };
+    let status = BatchStatus::Issued;
     tx.execute(
         "INSERT INTO credentials (id, org_id, achievement_id, recipient, name, search, json, \
              revocation_list, revocation_index, suspension_list, suspension_index, revoked, suspended, issued_at) \

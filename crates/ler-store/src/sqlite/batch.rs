@@ -128,23 +128,27 @@ impl Db {
         .await
     }
 
-    pub(crate) async fn link_batch_items(
+    pub(crate) async fn create_claim_tokens(&self, tokens: &[ClaimToken]) -> Result<()> {
+        let tokens = tokens.to_vec();
+        self.write_tx(move |tx| tokens.iter().try_for_each(|t| insert_claim(tx, t)))
+            .await
+    }
+
+    pub(crate) async fn set_batch_status(
         &self,
         org_id: i64,
-        links: &[(String, ClaimToken)],
+        source_keys: &[String],
+        status: BatchStatus,
     ) -> Result<()> {
-        let links = links.to_vec();
+        let keys = source_keys.to_vec();
         self.write_tx(move |tx| {
-            for (source_key, t) in &links {
-                let changed = tx
-                    .prepare_cached("UPDATE batch_items SET status = 'linked' WHERE org_id = ?1 AND source_key = ?2 AND credential_id = ?3")
-                    .db()?
-                    .execute(params![org_id, source_key, t.credential_id])
-                    .db()?;
-                if changed == 0 {
-                    return Err(StoreError::NotFound(format!("batch item {source_key}")));
-                }
-                insert_claim(tx, t)?;
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE batch_items SET status = ?1 WHERE org_id = ?2 AND source_key = ?3",
+                )
+                .db()?;
+            for key in &keys {
+                stmt.execute(params![status.as_str(), org_id, key]).db()?;
             }
             Ok(())
         })
@@ -182,11 +186,7 @@ fn insert_item(
     d: &CredentialDerived,
 ) -> Result<bool> {
     let row = &item.credential;
-    let status = if item.claim.is_some() {
-        BatchStatus::Linked
-    } else {
-        BatchStatus::Issued
-    };
+    let status = BatchStatus::Issued;
     // The writer holds the database lock for the whole transaction, so nothing can take the
     // key between this check and the inserts.
     let taken = tx

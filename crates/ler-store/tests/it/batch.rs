@@ -123,7 +123,7 @@ async fn a_source_key_maps_to_one_credential(store: &Store) {
     assert_eq!(
         got,
         [
-            ("row-1", "urn:uuid:1", BatchStatus::Linked),
+            ("row-1", "urn:uuid:1", BatchStatus::Issued),
             ("row-2", "urn:uuid:2", BatchStatus::Issued)
         ]
     );
@@ -174,7 +174,15 @@ async fn links_stored_items_and_finds_by_recipient(store: &Store) {
         expires_at: 1_000,
     };
     store
-        .link_batch_items(acme.id, &[("row-1".into(), token.clone())])
+        .create_claim_tokens(std::slice::from_ref(&token))
+        .await
+        .unwrap();
+    store
+        .set_batch_status(
+            acme.id,
+            &["row-1".into(), "row-9".into()],
+            BatchStatus::Linked,
+        )
         .await
         .unwrap();
     let items = store.batch_items(acme.id, &["row-1".into()]).await.unwrap();
@@ -186,20 +194,8 @@ async fn links_stored_items_and_finds_by_recipient(store: &Store) {
             credential_id: "urn:uuid:1".into()
         }
     );
-    let err = store
-        .link_batch_items(
-            acme.id,
-            &[(
-                "row-9".into(),
-                ClaimToken {
-                    token_hash: "x".into(),
-                    ..token
-                },
-            )],
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ler_store::StoreError::NotFound(_)), "{err}");
+    let err = store.create_claim_tokens(&[token]).await.unwrap_err();
+    assert!(matches!(err, ler_store::StoreError::Conflict(_)), "{err}");
     let mine = store
         .recipient_credentials(acme.id, "ana@example.org")
         .await

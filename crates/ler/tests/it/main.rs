@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 use ler_testdata::reference_dir;
 use serde_json::{Value, json};
 
+mod batch;
 mod jwt_bake;
 mod serve;
 mod status;
