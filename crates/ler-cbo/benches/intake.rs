@@ -6,6 +6,9 @@
 //!   with `ler-verify` (eddsa-rdfc-2022, did:key) — to the filled profile, as a CBO runs it on
 //!   a share;
 //! - `intake/gap`: holdings and the plan against a program, from the verified records.
+//!
+//! Measured on one core of the development machine (release build): fill 66 µs, verify and
+//! fill 1.3 ms, gap 51 µs — intake is bound by signature verification, not by filling.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ler_cbo::{

@@ -542,21 +542,51 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 /// Participants with their cohorts.
 type Members<'a> = Vec<(&'a str, &'a Cohort)>;
 
+/// Each participant's outcome records, and their progress events in the program in time
+/// order (ties in log order).
+struct Index<'a> {
+    records: BTreeMap<&'a str, Vec<&'a OutcomeRecord>>,
+    events: BTreeMap<&'a str, Vec<&'a ProgressEvent>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(inputs: &OutcomeInputs<'a>) -> Index<'a> {
+        let mut records: BTreeMap<&str, Vec<&OutcomeRecord>> = BTreeMap::new();
+        for r in inputs.records {
+            records.entry(&r.participant).or_default().push(r);
+        }
+        let mut events: BTreeMap<&str, Vec<&ProgressEvent>> = BTreeMap::new();
+        for e in inputs
+            .events
+            .iter()
+            .filter(|e| e.program == inputs.program.id)
+        {
+            events.entry(&e.participant).or_default().push(e);
+        }
+        for list in events.values_mut() {
+            list.sort_by_key(|e| e.at);
+        }
+        Index { records, events }
+    }
+}
+
 /// The people of one group with what the measures need.
 struct Group<'a> {
     inputs: OutcomeInputs<'a>,
     policy: &'a Policy,
+    index: &'a Index<'a>,
     /// Consenting participants and their cohort.
     people: Vec<(&'a str, &'a Cohort)>,
 }
 
 impl<'a> Group<'a> {
-    fn records_of(&self, person: &str) -> impl Iterator<Item = &'a OutcomeRecord> {
-        let person = person.to_owned();
-        self.inputs
+    fn records_of(&self, person: &str) -> impl Iterator<Item = &'a OutcomeRecord> + use<'a> {
+        self.index
             .records
+            .get(person)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .filter(move |r| r.participant == person)
+            .copied()
     }
 
     /// The status of a milestone for a person at the end of `cutoff`, and the event it rests
@@ -568,19 +598,13 @@ impl<'a> Group<'a> {
         from: Date,
         cutoff: Date,
     ) -> Option<&'a ProgressEvent> {
-        let mut events: Vec<&'a ProgressEvent> = self
-            .inputs
+        let latest = self
+            .index
             .events
+            .get(person)?
             .iter()
-            .filter(|e| {
-                e.participant == person
-                    && e.program == self.inputs.program.id
-                    && e.achievement_id == achievement
-                    && Date::of_timestamp(e.at) <= cutoff
-            })
-            .collect();
-        events.sort_by_key(|e| e.at);
-        let latest = events.last()?;
+            .rev()
+            .find(|e| e.achievement_id == achievement && Date::of_timestamp(e.at) <= cutoff)?;
         (latest.status == ResultStatus::Completed
             && !matches!(latest.source, EventSource::Waiver { .. })
             && Date::of_timestamp(latest.at) >= from)
@@ -910,10 +934,12 @@ pub fn release_report(
     let mut released: Vec<Released> = Vec::new();
     let mut sections = Vec::new();
     let mut pending: BTreeMap<String, Vec<BTreeSet<&str>>> = BTreeMap::new();
+    let index = Index::new(&inputs);
     for (cohort, name, people) in &groups {
         let group = Group {
             inputs,
             policy,
+            index: &index,
             people: people.clone(),
         };
         let mut figures = Vec::new();

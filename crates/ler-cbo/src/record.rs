@@ -102,14 +102,26 @@ impl SharedRecord {
 
     /// Reads the record; `Err` says why it cannot be read.
     pub(crate) fn read(&self) -> Result<Read, String> {
-        let record = Record::from_parts(
-            self.record_id.clone(),
-            self.credential.clone(),
-            self.report.clone(),
-            self.verified_at,
-        )
-        .map_err(|e| e.to_string())?;
-        let json = record.credential_json().map_err(|e| e.to_string())?;
+        let (kind, summary, json) = match &self.credential {
+            // A JSON credential is read as it is; a JWT or SD-JWT through the wallet's reader,
+            // which decodes its payload.
+            Value::Object(_) => (
+                RecordKind::of(&self.credential),
+                Summary::of(&self.credential),
+                self.credential.clone(),
+            ),
+            _ => {
+                let record = Record::from_parts(
+                    self.record_id.clone(),
+                    self.credential.clone(),
+                    self.report.clone(),
+                    self.verified_at,
+                )
+                .map_err(|e| e.to_string())?;
+                let json = record.credential_json().map_err(|e| e.to_string())?;
+                (record.kind, record.summary, json)
+            }
+        };
         let clr = ler_model::kind(&json) == ler_model::CredentialKind::ClrCredential;
         let mut awarded = Vec::new();
         if clr {
@@ -123,8 +135,8 @@ impl SharedRecord {
         }
         Ok(Read {
             provenance: self.provenance(),
-            kind: record.kind,
-            summary: record.summary,
+            kind,
+            summary,
             awarded,
             clr,
             json,

@@ -242,3 +242,38 @@ fn corrections_never_change_the_records() {
     again.corrections = p.corrections.clone();
     assert_eq!(again.effective(), e);
 }
+
+/// A record shared as a compact VC-JWT is read through its payload.
+#[test]
+fn reads_a_jwt_record() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let vc = crate::common::badge_credential(&Badge {
+        record: "rj",
+        issuer: "did:web:college.example.org",
+        issuer_name: "Riverside Community College",
+        achievement: "https://college.example.org/achievements/logistics-101",
+        name: "Logistics 101",
+        kind: "Course",
+        skills: &["inventory-counting"],
+        date: "2023-12-15",
+        verified: true,
+    });
+    let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let jwt = format!(
+        "{}.{}.{}",
+        part(json!({"alg": "EdDSA", "typ": "JWT"})),
+        part(json!({"iss": "did:web:college.example.org", "vc": vc})),
+        URL_SAFE_NO_PAD.encode([0u8; 64])
+    );
+    let record = SharedRecord {
+        record_id: "rj".into(),
+        credential: json!(jwt),
+        report: crate::common::report(true),
+        verified_at: 5,
+    };
+    let p = intake("p", &[record]);
+    assert!(p.records[0].unreadable.is_none(), "{:?}", p.records[0]);
+    assert_eq!(p.education[0].fields["name"].value, "Logistics 101");
+    assert!(p.skills[0].key.ends_with("/inventory-counting"));
+}
