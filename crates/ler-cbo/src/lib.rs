@@ -72,6 +72,7 @@ pub use program::{Cohort, Milestone, Program};
 pub use record::{Provenance, SharedRecord};
 pub use seal::{
     open_correction, open_outcome, open_profile, seal_correction, seal_outcome, seal_profile,
+    unwrap_org_key, wrap_org_key,
 };
 pub use skills::{
     AlignedSkill, Catalog, Framework, FrameworkSource, Skill, aligned_skills, alignment, alignments,

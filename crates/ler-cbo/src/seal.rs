@@ -4,7 +4,12 @@
 //! Each value is JSON sealed with XChaCha20-Poly1305 (`ler_wallet::seal`), its associated data
 //! naming the organization, the kind of value and its row, so a sealed value copied to another
 //! row, participant or organization does not open.
+//!
+//! The key is the organization's CBO data key: 32 random bytes (`DataKey::generate`, done by
+//! the caller) wrapped by the KEK for that organization ([`wrap_org_key`]) and stored wrapped
+//! (`Store::init_cbo_data_key`).
 
+use ler_crypto::Kek;
 use ler_wallet::DataKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -85,4 +90,20 @@ pub fn open_outcome(
     sealed: &[u8],
 ) -> Result<OutcomeRecord, CboError> {
     open(key, "outcome", org_id, id, sealed)
+}
+
+/// What an organization's CBO data key is wrapped for: the KEK's associated data names it, so
+/// one organization's wrapped key does not unwrap as another's (or as a holder's).
+fn org_binding(org_id: i64) -> String {
+    format!("ler-cbo org {org_id}")
+}
+
+/// An organization's CBO data key wrapped by the KEK, as the store keeps it.
+pub fn wrap_org_key(key: &DataKey, kek: &Kek, org_id: i64) -> Vec<u8> {
+    key.wrap(kek, &org_binding(org_id))
+}
+
+/// Unwraps what [`wrap_org_key`] made for the same organization.
+pub fn unwrap_org_key(kek: &Kek, org_id: i64, wrapped: &[u8]) -> Result<DataKey, CboError> {
+    DataKey::unwrap(kek, &org_binding(org_id), wrapped).map_err(|_| CboError::Unseal("data key"))
 }

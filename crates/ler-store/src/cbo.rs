@@ -201,6 +201,22 @@ pub(crate) fn population_of(text: &str) -> Vec<String> {
 }
 
 impl Store {
+    /// The organization's CBO data key, wrapped by the KEK, if it has one.
+    pub async fn cbo_data_key(&self, org_id: i64) -> Result<Option<Vec<u8>>> {
+        dispatch!(self.cbo_data_key(org_id))
+    }
+    /// Stores the organization's wrapped CBO data key unless it has one, and returns the one
+    /// stored: of concurrent first uses, all get the same key. `NotFound` if the organization
+    /// does not exist.
+    pub async fn init_cbo_data_key(
+        &self,
+        org_id: i64,
+        wrapped: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>> {
+        dispatch!(self.init_cbo_data_key(org_id, wrapped, now))
+    }
+
     /// Stores a framework and its skills, replacing the framework's previous version and all
     /// its skills, in one transaction. `Conflict` if a skill id is listed twice.
     pub async fn put_framework(

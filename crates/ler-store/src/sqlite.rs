@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_wallet.sql")),
     (3, include_str!("../migrations/sqlite/0003_batch.sql")),
     (4, include_str!("../migrations/sqlite/0004_cbo.sql")),
+    (6, include_str!("../migrations/sqlite/0006_cbo_keys.sql")),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

@@ -2,8 +2,10 @@
 
 use ler_cbo::{
     Change, Correction, Date, FieldPath, OutcomeRecord, OutcomeSource, intake, open_correction,
-    open_outcome, open_profile, seal_correction, seal_outcome, seal_profile,
+    open_outcome, open_profile, seal_correction, seal_outcome, seal_profile, unwrap_org_key,
+    wrap_org_key,
 };
+use ler_crypto::Kek;
 use ler_wallet::DataKey;
 
 use crate::intake::ten_records;
@@ -48,4 +50,16 @@ fn sealed_values_open_only_where_they_belong() {
     let s = seal_outcome(&key, 1, &record);
     assert_eq!(open_outcome(&key, 1, "o1", &s).unwrap(), record);
     assert!(open_outcome(&key, 1, "o2", &s).is_err());
+}
+
+#[test]
+fn an_organizations_key_unwraps_for_it_alone() {
+    let kek = Kek::generate();
+    let key = DataKey::from_bytes([3; 32]);
+    let wrapped = wrap_org_key(&key, &kek, 4);
+    let back = unwrap_org_key(&kek, 4, &wrapped).unwrap();
+    let sealed = seal_profile(&back, 4, &intake("p", &[]));
+    assert!(open_profile(&key, 4, "p", &sealed).is_ok());
+    assert!(unwrap_org_key(&kek, 5, &wrapped).is_err());
+    assert!(unwrap_org_key(&Kek::generate(), 4, &wrapped).is_err());
 }

@@ -25,6 +25,42 @@ const OUTCOME: &str = "id, participant_id, sealed, verified, received_at";
 const RELEASE: &str = "seq, program_id, report_id, measure, population, released_at";
 
 impl Db {
+    pub(crate) async fn cbo_data_key(&self, org_id: i64) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .conn()
+            .await?
+            .query_opt(
+                "SELECT wrapped_data_key FROM cbo_keys WHERE org_id = $1",
+                &[&org_id],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| get(&r, 0)).transpose()
+    }
+
+    pub(crate) async fn init_cbo_data_key(
+        &self,
+        org_id: i64,
+        wrapped: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>> {
+        let conn = self.conn().await?;
+        conn.execute(
+            "INSERT INTO cbo_keys (org_id, wrapped_data_key, created_at) VALUES ($1, $2, $3) ON CONFLICT (org_id) DO NOTHING",
+            &[&org_id, &wrapped, &now],
+        )
+        .await
+        .or_conflict(|| format!("the CBO data key of organization {org_id}"))?;
+        let row = conn
+            .query_one(
+                "SELECT wrapped_data_key FROM cbo_keys WHERE org_id = $1",
+                &[&org_id],
+            )
+            .await
+            .map_err(pg)?;
+        get(&row, 0)
+    }
+
     pub(crate) async fn put_framework(
         &self,
         org_id: i64,

@@ -40,6 +40,37 @@ fn all<T, P: rusqlite::Params>(
 }
 
 impl Db {
+    pub(crate) async fn cbo_data_key(&self, org_id: i64) -> Result<Option<Vec<u8>>> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT wrapped_data_key FROM cbo_keys WHERE org_id = ?1",
+                [org_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .db()
+        })
+        .await
+    }
+
+    pub(crate) async fn init_cbo_data_key(
+        &self,
+        org_id: i64,
+        wrapped: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>> {
+        let wrapped = wrapped.to_vec();
+        self.write_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO cbo_keys (org_id, wrapped_data_key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (org_id) DO NOTHING",
+                params![org_id, wrapped, now],
+            )
+            .or_conflict(|| format!("the CBO data key of organization {org_id}"))?;
+            tx.query_row("SELECT wrapped_data_key FROM cbo_keys WHERE org_id = ?1", [org_id], |r| r.get(0)).db()
+        })
+        .await
+    }
+
     pub(crate) async fn put_framework(
         &self,
         org_id: i64,

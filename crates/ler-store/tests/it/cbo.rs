@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::harness::org;
 
 conformance!(
+    the_first_data_key_stays,
     frameworks_replace_their_skills,
     occupations_upsert,
     programs_cohorts_and_enrolments,
@@ -19,6 +20,21 @@ conformance!(
     outcome_records_by_participant,
     release_log_appends_only_on_the_version_read,
 );
+
+async fn the_first_data_key_stays(store: &Store) {
+    let cbo = org(store, "cbo").await;
+    assert_eq!(store.cbo_data_key(cbo.id).await.unwrap(), None);
+    let first = store.init_cbo_data_key(cbo.id, &[1; 57], 1).await.unwrap();
+    assert_eq!(first, vec![1; 57]);
+    let second = store.init_cbo_data_key(cbo.id, &[2; 57], 2).await.unwrap();
+    assert_eq!(second, first, "a second key does not replace the first");
+    assert_eq!(store.cbo_data_key(cbo.id).await.unwrap(), Some(first));
+    let err = store
+        .init_cbo_data_key(9_999, &[3; 57], 3)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
 
 fn skill(framework: &str, n: u32) -> SkillRow {
     SkillRow {

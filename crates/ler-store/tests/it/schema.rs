@@ -7,7 +7,7 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 32] = [
+const TABLES: [&str; 33] = [
     "access_log",
     "achievements",
     "api_keys",
@@ -16,6 +16,7 @@ const TABLES: [&str; 32] = [
     "cbo_corrections",
     "cbo_enrolments",
     "cbo_frameworks",
+    "cbo_keys",
     "cbo_milestones",
     "cbo_occupations",
     "cbo_outcome_consents",

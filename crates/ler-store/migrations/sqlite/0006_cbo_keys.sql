@@ -1,0 +1,10 @@
+-- ler-store schema, version 6, SQLite: each organization's CBO data key (ler-cbo).
+-- Keep table and column names identical to ../postgres/0006_cbo_keys.sql (the conformance
+-- suite compares them). The key that seals profiles, corrections and outcome records is
+-- stored wrapped by the KEK for its organization; the first one stored stays.
+
+CREATE TABLE cbo_keys (
+    org_id            INTEGER PRIMARY KEY NOT NULL REFERENCES orgs (id),
+    wrapped_data_key  BLOB    NOT NULL,
+    created_at        INTEGER NOT NULL
+);
