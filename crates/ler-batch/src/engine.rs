@@ -1,11 +1,12 @@
 //! The engine: rows in fixed-size batches; per batch one lookup of the keys already issued,
-//! one allocation transaction per status purpose, signing on several threads, and one
-//! transaction storing the credentials, their source keys and their claim tokens.
+//! status indexes taken from a reserve allocated a few batches ahead (one transaction per
+//! refill), signing on several threads, and one transaction storing the credentials, their
+//! source keys and their claim tokens, while the next batch is being signed.
 //!
 //! Crash safety follows from the order: a batch's credentials and source keys commit together,
 //! so after a crash every row is either issued (its key is stored) or not at all, and a rerun
 //! issues exactly the missing ones. Status indexes allocated for a batch that never committed
-//! stay unused, which is allowed (an index is never reused, not necessarily ever used). Claim
+//! (or reserved and not needed) stay unused, which is allowed (an index is never reused, not necessarily ever used). Claim
 //! links are marked `linked` only after the sink has durably recorded them; a rerun hands out
 //! a new link for an item a crash left `issued`.
 
@@ -130,6 +131,7 @@ pub async fn run(
     let size = options.batch_size.max(1);
     // While one batch is being stored (on the database's thread), the next is signed.
     let mut pending: Option<(Prepared, StoreTask)> = None;
+    let mut reserved = Reserved::default();
     loop {
         let mut batch: Vec<IssueRow> = Vec::with_capacity(size);
         let mut ended = true;
@@ -156,7 +158,19 @@ pub async fn run(
         let prepared = if batch.is_empty() {
             None
         } else {
-            Some(prepare(store, issuer, batch, options, now, sink, &mut summary).await?)
+            Some(
+                prepare(
+                    store,
+                    issuer,
+                    &mut reserved,
+                    batch,
+                    options,
+                    now,
+                    sink,
+                    &mut summary,
+                )
+                .await?,
+            )
         };
         if let Some((done, task)) = pending.take() {
             finish(store, issuer, done, task, sink, &mut summary).await?;
@@ -178,6 +192,49 @@ pub async fn run(
             sink.progress(&summary);
             return Ok(summary);
         }
+    }
+}
+
+/// Batches' worth of status indexes allocated at a time. Allocation takes the database's write
+/// lock, which the batch being stored holds: reserving ahead lets most batches be signed while
+/// the previous one is stored. Indexes reserved but never used (at most this many batches'
+/// worth per run) stay unused, which the status list rules allow: an index is never handed out
+/// twice, not necessarily ever used.
+const RESERVE_BATCHES: usize = 4;
+
+/// Status indexes allocated ahead, per purpose.
+#[derive(Default)]
+struct Reserved {
+    revocation: std::collections::VecDeque<ler_store::Allocation>,
+    suspension: std::collections::VecDeque<ler_store::Allocation>,
+}
+
+impl Reserved {
+    /// `n` indexes for `purpose`, allocating `ahead` more (in one transaction) when short.
+    async fn take(
+        &mut self,
+        store: &Store,
+        org_id: i64,
+        purpose: Purpose,
+        n: usize,
+        ahead: usize,
+        now: i64,
+    ) -> Result<Vec<ler_store::Allocation>> {
+        let queue = match purpose {
+            Purpose::Revocation => &mut self.revocation,
+            Purpose::Suspension => &mut self.suspension,
+        };
+        if queue.len() < n {
+            let want = ahead.max(n - queue.len());
+            let list_ids = (0..want.div_ceil(LIST_SIZE as usize) + 1)
+                .map(|_| Ok(hex(&random::<8>()?)))
+                .collect::<Result<Vec<String>>>()?;
+            let fresh = store
+                .allocate_status_indexes(org_id, purpose, want, LIST_SIZE, &list_ids, now)
+                .await?;
+            queue.extend(fresh);
+        }
+        Ok(queue.drain(..n).collect())
     }
 }
 
@@ -280,9 +337,11 @@ fn new_claim(
 
 /// Looks up the batch's keys, reports rows issued before (with new links where owed) and rows
 /// in error, allocates status entries and signs the rest.
+#[allow(clippy::too_many_arguments)]
 async fn prepare(
     store: &Store,
     issuer: &Issuer,
+    reserved: &mut Reserved,
     batch: Vec<IssueRow>,
     options: &BatchOptions,
     now: i64,
@@ -371,31 +430,13 @@ async fn prepare(
 
     if !todo.is_empty() {
         let n = todo.len();
-        let list_ids = |prefix: &str| -> Result<Vec<String>> {
-            (0..n.div_ceil(LIST_SIZE as usize) + 1)
-                .map(|_| Ok(format!("{prefix}{}", hex(&random::<8>()?))))
-                .collect()
-        };
-        let revocations = store
-            .allocate_status_indexes(
-                org_id,
-                Purpose::Revocation,
-                n,
-                LIST_SIZE,
-                &list_ids("")?,
-                now,
-            )
+        let ahead = n.max(options.batch_size.max(1) * RESERVE_BATCHES);
+        let revocations = reserved
+            .take(store, org_id, Purpose::Revocation, n, ahead, now)
             .await?;
         let suspensions = if options.suspendable {
-            store
-                .allocate_status_indexes(
-                    org_id,
-                    Purpose::Suspension,
-                    n,
-                    LIST_SIZE,
-                    &list_ids("")?,
-                    now,
-                )
+            reserved
+                .take(store, org_id, Purpose::Suspension, n, ahead, now)
                 .await?
         } else {
             Vec::new()

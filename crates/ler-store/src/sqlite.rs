@@ -29,6 +29,8 @@ const FILE_NAME: &str = "ler.sqlite3";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle reader connections kept open.
 const IDLE_READERS: usize = 4;
+/// The writer's page cache, in KiB (a negative `cache_size` is KiB): 32 MiB.
+const WRITER_CACHE_KIB: i64 = -32 * 1024;
 
 /// The migrations, in order: (version, SQL).
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -69,6 +71,11 @@ impl Db {
             })?;
             let path = dir.join(FILE_NAME);
             let mut writer = connect(&path)?;
+            // Bulk issuance inserts into indexes keyed by random ids: with SQLite's default
+            // 2 MB page cache the writer rereads pages from disk as the table grows.
+            writer
+                .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+                .db()?;
             migrate(&mut writer)?;
             Ok(Db {
                 inner: Arc::new(Inner {
