@@ -395,17 +395,18 @@ async fn prepare(
             Some(a) => todo.push((index, row, a)),
             None => {
                 summary.errors += 1;
-                let what = row
-                    .achievement_ref
-                    .id
-                    .as_deref()
-                    .or(row.achievement_ref.name.as_deref())
-                    .unwrap_or("");
+                let r = &row.achievement_ref;
+                let what = match (&r.id, &r.name) {
+                    (Some(id), Some(name)) if id != name => format!("{id:?} ({name:?})"),
+                    (Some(one), _) => format!("{one:?}"),
+                    (None, Some(one)) => format!("{one:?}"),
+                    (None, None) => "the achievement".to_owned(),
+                };
                 let e = row_error(
                     row,
                     Some("achievement"),
                     format!(
-                        "{what:?} is not in the achievements catalog of {}",
+                        "{what} is not in the achievements catalog of {} (by id, otherIdentifier or name)",
                         issuer.org.slug
                     ),
                 );

@@ -45,7 +45,8 @@ pub struct Issuer {
     pub(crate) verification_method: String,
     /// `http(s)://host[:port]` of the service hosting the organization.
     pub(crate) public_base: String,
-    /// Catalog achievements by JSON id, by local id and by lower-cased name.
+    /// Catalog achievements by JSON id, local id and `otherIdentifier`, and by lower-cased
+    /// name.
     by_id: HashMap<String, Arc<Value>>,
     by_name: HashMap<String, Arc<Value>>,
 }
@@ -82,6 +83,18 @@ impl Issuer {
                 }
                 by_id.insert(id.to_owned(), Arc::clone(&a));
             }
+            // An LMS's own ids for the achievement (a course id, an xAPI activity IRI, a
+            // OneRoster line item) are listed as OB 3.0 `otherIdentifier`s.
+            for other in a
+                .get("otherIdentifier")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(id) = other.get("identifier").and_then(Value::as_str) {
+                    by_id.insert(id.to_owned(), Arc::clone(&a));
+                }
+            }
             if let Some(name) = a.get("name").and_then(Value::as_str) {
                 by_name.insert(name.trim().to_lowercase(), Arc::clone(&a));
             }
@@ -96,7 +109,8 @@ impl Issuer {
         })
     }
 
-    /// The catalog achievement a row names: by id (its URL or its local id), else by name.
+    /// The catalog achievement a row names: by id (its URL, its local id or one of its
+    /// `otherIdentifier`s), else by name (case-insensitive).
     pub fn achievement(&self, r: &ler_connect::AchievementRef) -> Option<Arc<Value>> {
         r.id.as_ref()
             .and_then(|id| self.by_id.get(id))

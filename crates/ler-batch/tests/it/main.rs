@@ -61,6 +61,7 @@ async fn setup(name: &str, kek: &Kek) -> (Tmp, Store) {
             "description": format!("{name} at Acme College."),
             "criteria": {"narrative": "Completed the course and passed its assessment."},
             "achievementType": if id == "warehouse" { "Certificate" } else { "Course" },
+            "otherIdentifier": [{"type": "IdentifierEntry", "identifier": format!("lms:{id}"), "identifierType": "identifier"}],
         });
         store
             .put_achievement(org.id, id, &achievement, NOW)
@@ -100,14 +101,14 @@ impl Sink for Recorder {
 
 const CSV: &str = "Email,Course,Score,Key\n\
     ana@example.org,Forklift Safety,92,k1\n\
-    ana@example.org,pallet jack operation,88,k2\n\
+    ana@example.org,lms:warehouse/pallet-jack,88,k2\n\
     ben@example.org,Welding,90,k3\n\
     ben@example.org,Forklift Safety,75,k4\n\
     ana@example.org,Forklift Safety,99,k1\n";
 
 fn rows() -> Vec<Entry> {
     let mapping = Mapping::from_toml(
-        "source_key = \"{Key}\"\n[recipient]\nemail = \"{Email}\"\n[achievement]\nname = \"{Course}\"\n\
+        "source_key = \"{Key}\"\n[recipient]\nemail = \"{Email}\"\n[achievement]\nid = \"{Course}\"\nname = \"{Course}\"\n\
          [result]\nscore = \"{Score}\"\nmax_score = \"100\"\n",
     )
     .unwrap();
@@ -150,7 +151,7 @@ async fn issues_once_per_source_key_with_claim_links() {
         sink.lines,
         [
             // Batch 2 is read (and its error reported) while batch 1 is being stored.
-            "error row 4, achievement: \"Welding\" is not in the achievements catalog of acme",
+            "error row 4, achievement: \"Welding\" is not in the achievements catalog of acme (by id, otherIdentifier or name)",
             "issued k1",
             "issued k2",
             "already k1",
