@@ -271,3 +271,56 @@ fn rejects_mappings_that_cannot_work() {
         matches!(&rows[0], Entry::Issue(r) if r.achievement_ref.id.as_deref() == Some("urn:x:{1}"))
     );
 }
+
+/// The shared reference examples (xAPI spec and constructed statements, the OneRoster bulk
+/// set) read without a failure of the reader itself: every statement or result becomes an
+/// entry.
+#[test]
+fn reads_the_reference_examples() {
+    let dir = ler_testdata::reference_dir().join("formats");
+    for (file, must_issue) in [
+        ("04-xapi/examples/constructed-ler-statements.json", true),
+        // Attempted, attended, created, voided, commented, planned: nothing to issue.
+        (
+            "04-xapi/examples/xapi-spec-1.0.3-example-statements.json",
+            false,
+        ),
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let count = serde_json::from_str::<serde_json::Value>(&text)
+            .unwrap()
+            .as_array()
+            .map_or(0, Vec::len);
+        let lines: Vec<String> = import::xapi(text.as_bytes()).map(|e| line(&e)).collect();
+        assert_eq!(lines.len(), count, "{file}:\n{}", lines.join("\n"));
+        assert_eq!(
+            lines.iter().any(|l| l.starts_with("issue ")),
+            must_issue,
+            "{file}:\n{}",
+            lines.join("\n")
+        );
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("not JSON") || l.contains("cannot read")),
+            "{file}:\n{}",
+            lines.join("\n")
+        );
+    }
+    let bulk = dir.join("05-oneroster-1.2-csv/example-bulk");
+    let open = |f: &str| std::fs::File::open(bulk.join(f)).unwrap();
+    let rows: Vec<String> = import::oneroster(
+        open("results.csv"),
+        open("lineItems.csv"),
+        open("users.csv"),
+        OneRosterOptions::default(),
+    )
+    .unwrap()
+    .map(|e| line(&e))
+    .collect();
+    assert!(
+        rows.iter().any(|l| l.starts_with("issue ")),
+        "{}",
+        rows.join("\n")
+    );
+}
