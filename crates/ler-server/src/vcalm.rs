@@ -1,5 +1,5 @@
-//! The vcalm issuer endpoints: `POST /credentials/issue` (check, allocate status entries, sign
-//! with the organization's active key, store) and `POST /credentials/status` (revoke, suspend,
+//! The vcalm issuer endpoints: `POST /credentials/issue` (check, allocate a revocation entry and
+//! on request a suspension entry, sign with the organization's active key, store) and `POST /credentials/status` (revoke, suspend,
 //! unsuspend).
 
 use std::sync::atomic::Ordering;
@@ -38,19 +38,22 @@ pub async fn issue(
         }
         None => return Err(AppError::BadRequest("the request has no credential".into())),
     };
-    let credential_id = match request.get("options") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(o)) => match o.get("credentialId") {
-            None => None,
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(_) => {
-                return Err(AppError::BadRequest(
-                    "options.credentialId must be a non-empty string".into(),
-                ));
-            }
-        },
+    let empty = Map::new();
+    let options = match request.get("options") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(o)) => o,
         Some(_) => return Err(AppError::BadRequest("options must be a JSON object".into())),
     };
+    let credential_id = match options.get("credentialId") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "options.credentialId must be a non-empty string".into(),
+            ));
+        }
+    };
+    let suspendable = suspendable(options)?;
     check_shape(&credential)?;
     let org = state
         .store
@@ -69,12 +72,69 @@ pub async fn issue(
         .and_then(|s| s.get("id"))
         .and_then(Value::as_str)
         .map(String::from);
-    let vc = issue_credential(&state, &org, credential, credential_id, recipient, None).await?;
+    let vc = issue_status_credential(
+        &state,
+        &org,
+        credential,
+        credential_id,
+        recipient,
+        None,
+        suspendable,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"verifiableCredential": vc})),
     )
         .into_response())
+}
+
+/// Whether the request asks for a suspension entry besides the revocation entry: ler's
+/// `options.suspendable: true`, or `options.credentialStatus.statusPurpose` naming
+/// `suspension` (a string or an array of purposes). Without either, a credential carries one
+/// revocation entry as an object, which is what the OB 3.0 and CLR 2.0 JSON Schemas accept;
+/// with a suspension entry `credentialStatus` becomes an array of two, as in `ler batch issue
+/// --suspendable`.
+fn suspendable(options: &Map<String, Value>) -> Result<bool, AppError> {
+    let flag = match options.get("suspendable") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "options.suspendable must be true or false".into(),
+            ));
+        }
+    };
+    let purposes: Vec<&str> = match options.get("credentialStatus") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(o)) => match o.get("statusPurpose") {
+            None => Vec::new(),
+            Some(Value::String(p)) => vec![p.as_str()],
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                a.iter().filter_map(Value::as_str).collect()
+            }
+            Some(_) => {
+                return Err(AppError::BadRequest(
+                    "options.credentialStatus.statusPurpose must be a purpose or an array of purposes"
+                        .into(),
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "options.credentialStatus must be a JSON object".into(),
+            ));
+        }
+    };
+    if let Some(other) = purposes
+        .iter()
+        .find(|p| !matches!(**p, "revocation" | "suspension"))
+    {
+        return Err(AppError::BadRequest(format!(
+            "options.credentialStatus.statusPurpose may name revocation and suspension, not {other:?}"
+        )));
+    }
+    Ok(flag || purposes.contains(&"suspension"))
 }
 
 /// The issuer's id: the string, or the object's `id`.
@@ -136,16 +196,40 @@ fn check_shape(c: &Map<String, Value>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Issues a credential for `org`: assigns an `id` when it has none (and no `credential_id` was
-/// given), allocates a revocation and a suspension entry, validates, signs with the active key
-/// (eddsa-rdfc-2022) and stores it. Returns the signed credential.
+/// Issues a credential for `org` with one revocation entry (no suspension entry): see
+/// [`issue_status_credential`].
 pub(crate) async fn issue_credential(
+    state: &AppState,
+    org: &Org,
+    credential: Map<String, Value>,
+    credential_id: Option<String>,
+    recipient: Option<String>,
+    achievement_id: Option<String>,
+) -> Result<Value, AppError> {
+    issue_status_credential(
+        state,
+        org,
+        credential,
+        credential_id,
+        recipient,
+        achievement_id,
+        false,
+    )
+    .await
+}
+
+/// Issues a credential for `org`: assigns an `id` when it has none (and no `credential_id` was
+/// given), allocates a revocation entry (`credentialStatus` is then one object) and, when
+/// `suspendable`, a suspension entry too (then an array of both), validates, signs with the
+/// active key (eddsa-rdfc-2022) and stores it. Returns the signed credential.
+pub(crate) async fn issue_status_credential(
     state: &AppState,
     org: &Org,
     mut credential: Map<String, Value>,
     credential_id: Option<String>,
     recipient: Option<String>,
     achievement_id: Option<String>,
+    suspendable: bool,
 ) -> Result<Value, AppError> {
     let first_context = match credential.get("@context") {
         Some(Value::Array(a)) => a.first().and_then(Value::as_str),
@@ -185,14 +269,16 @@ pub(crate) async fn issue_credential(
     }
     let now = state.now();
     let (revocation, rev_index) = allocate(state, org, Purpose::Revocation, now).await?;
-    let (suspension, sus_index) = allocate(state, org, Purpose::Suspension, now).await?;
-    credential.insert(
-        "credentialStatus".into(),
-        json!([
-            status_entry(state, org, &revocation, rev_index),
-            status_entry(state, org, &suspension, sus_index)
-        ]),
-    );
+    let revocation_entry = status_entry(state, org, &revocation, rev_index);
+    let suspension = if suspendable {
+        let (list, index) = allocate(state, org, Purpose::Suspension, now).await?;
+        let entry = status_entry(state, org, &list, index);
+        credential.insert("credentialStatus".into(), json!([revocation_entry, entry]));
+        Some((list.id, index))
+    } else {
+        credential.insert("credentialStatus".into(), revocation_entry);
+        None
+    };
     let (key, vm) = admin::active_key(&state.store, &state.kek, org).await?;
     // After a rotation (by `ler admin`, in another process) the cached DID document may not
     // list the new key yet.
@@ -220,7 +306,7 @@ pub(crate) async fn issue_credential(
             recipient,
             json: signed.clone(),
             revocation: Some((revocation.id, rev_index)),
-            suspension: Some((suspension.id, sus_index)),
+            suspension,
             revoked: false,
             suspended: false,
             issued_at: now,
@@ -317,6 +403,11 @@ pub async fn update_status(
             state.metrics.revoked.fetch_add(1, Ordering::Relaxed);
             tracing::info!(credential = id, "credential revoked");
             r
+        }
+        (Purpose::Suspension, _) if row.suspension.is_none() => {
+            return Err(AppError::Conflict(format!(
+                "credential {id} has no suspension entry, so it cannot be suspended: issue with options.suspendable true for one"
+            )));
         }
         (Purpose::Suspension, v) => {
             let r = state

@@ -1257,10 +1257,13 @@ fn records_table(ctx: Ctx, staff: &Staff, rows: &[ler_store::CredentialRow]) -> 
             ctx.tx(key)
         );
         if !r.revoked {
+            // Suspension is offered only for records issued with a suspension entry.
             let buttons: &[(&str, &str, &str)] = if r.suspended {
                 &[("unsuspend", "records.unsuspend", "secondary")]
-            } else {
+            } else if r.suspension.is_some() {
                 &[("suspend", "records.suspend", "secondary")]
+            } else {
+                &[]
             };
             for (action, label, class) in
                 buttons

@@ -368,6 +368,19 @@ impl Harness {
         a.json()["verifiableCredential"].clone()
     }
 
+    /// Issues [`Harness::credential`] with a suspension entry besides the revocation entry.
+    pub async fn issue_suspendable(&self) -> Value {
+        let a = self
+            .post(
+                "/credentials/issue",
+                &self.keys.issue,
+                &json!({"credential": self.credential(), "options": {"suspendable": true}}),
+            )
+            .await;
+        a.expect(201);
+        a.json()["verifiableCredential"].clone()
+    }
+
     /// Verifies a credential: (status, report).
     pub async fn verify(&self, vc: &Value) -> (u16, Value) {
         let a = self

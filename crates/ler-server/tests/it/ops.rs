@@ -164,7 +164,7 @@ async fn rotation_keeps_old_keys_in_the_did_document() {
             assert_eq!(status, 200, "{report}");
         }
         // Status lists are re-signed with the new key.
-        let url = before["credentialStatus"][0]["statusListCredential"]
+        let url = before["credentialStatus"]["statusListCredential"]
             .as_str()
             .expect("url");
         let list: Value = h

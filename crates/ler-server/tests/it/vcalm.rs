@@ -31,11 +31,16 @@ async fn issue_answers_201_with_status_entries_and_a_proof() {
     for (_s, h) in Harness::all().await {
         let vc = h.issue().await;
         assert_eq!(vc["issuer"], h.org.did);
-        let entries = vc["credentialStatus"].as_array().expect("status entries");
+        // One revocation entry, as an object, unless a suspension entry is asked for.
+        assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
+        let suspendable = h.issue_suspendable().await;
+        let entries = suspendable["credentialStatus"]
+            .as_array()
+            .expect("status entries");
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0]["statusPurpose"], "revocation");
         assert_eq!(entries[1]["statusPurpose"], "suspension");
-        for e in entries {
+        for e in entries.iter().chain([&vc["credentialStatus"]]) {
             assert_eq!(e["type"], "BitstringStatusListEntry");
             let url = e["statusListCredential"].as_str().expect("list url");
             assert!(
@@ -206,7 +211,7 @@ async fn issue_verify_revoke_verify_and_the_list_bit_is_set() {
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["verified"], true);
         let statuses = status_checks(&report);
-        assert_eq!(statuses.len(), 2, "{report}");
+        assert_eq!(statuses.len(), 1, "one revocation entry: {report}");
         assert!(statuses.iter().all(|(s, _)| s == "passed"), "{statuses:?}");
         // The organization's did:web and lists resolved from the store: no network at all.
         assert_eq!(
@@ -228,7 +233,7 @@ async fn issue_verify_revoke_verify_and_the_list_bit_is_set() {
             "{report}"
         );
 
-        let entry = &vc["credentialStatus"][0];
+        let entry = &vc["credentialStatus"];
         let url = entry["statusListCredential"].as_str().expect("url");
         let index: usize = entry["statusListIndex"]
             .as_str()
@@ -264,7 +269,20 @@ async fn issue_verify_revoke_verify_and_the_list_bit_is_set() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suspend_then_unsuspend() {
     for (_s, h) in Harness::all().await {
-        let vc = h.issue().await;
+        // A credential without a suspension entry cannot be suspended.
+        let plain = h.issue().await;
+        let a = h
+            .set_status(plain["id"].as_str().expect("id"), "suspension", true)
+            .await;
+        let p = a.problem(409);
+        assert!(
+            p["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("no suspension entry")),
+            "{p}"
+        );
+
+        let vc = h.issue_suspendable().await;
         let id = vc["id"].as_str().expect("id");
         let a = h.set_status(id, "suspension", true).await;
         a.expect(200);
@@ -299,7 +317,7 @@ async fn suspend_then_unsuspend() {
 async fn status_lists_answer_304_to_a_matching_etag_and_404_when_unknown() {
     for (_s, h) in Harness::all().await {
         let vc = h.issue().await;
-        let url = vc["credentialStatus"][0]["statusListCredential"]
+        let url = vc["credentialStatus"]["statusListCredential"]
             .as_str()
             .expect("url");
         let path = url.strip_prefix("http://localhost:8080").expect("local");
@@ -517,5 +535,71 @@ async fn two_instances_on_one_store_see_each_others_revocations() {
             status, 422,
             "A sees B's revocation within the cache time: {report}"
         );
+    }
+}
+
+/// The errors of validating `doc` against a JSON Schema of the shared reference folder.
+fn schema_errors(doc: &Value, schema: &str) -> Vec<String> {
+    let path = ler_testdata::reference_dir().join(schema);
+    let text = std::fs::read_to_string(&path).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema json");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = format!("file://{}", path.display());
+    compiler.add_resource(&url, schema).expect("add schema");
+    let idx = compiler
+        .compile(&url, &mut schemas)
+        .expect("compile schema");
+    match schemas.validate(doc, idx) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![format!("{e:#}")],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issued_open_badge_validates_against_the_official_schema() {
+    const SCHEMA: &str = "schemas/ob_v3p0/ob_v3p0_achievementcredential_schema.json";
+    for (_s, h) in Harness::all().await {
+        let mut badge: Value =
+            serde_json::from_str(&ler_testdata::read("vectors/ob3-1edtech/unsigned.json"))
+                .expect("badge");
+        badge["issuer"]["id"] = h.org.did.clone().into();
+        if let Some(o) = badge.as_object_mut() {
+            o.remove("id");
+        }
+        let issue = |options: Value| {
+            let body = json!({"credential": badge.clone(), "options": options});
+            let h = &h;
+            async move {
+                let a = h.post("/credentials/issue", &h.keys.issue, &body).await;
+                a.expect(201);
+                a.json()["verifiableCredential"].clone()
+            }
+        };
+        // By default: one revocation entry, as an object; the schema accepts it.
+        let vc = issue(json!({})).await;
+        assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
+        let errors = schema_errors(&vc, SCHEMA);
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+        let (status, report) = h.verify(&vc).await;
+        assert_eq!(status, 200, "{report}");
+        // Asked for suspension (the vcalm way), it carries both entries.
+        let vc = issue(json!({"credentialStatus": {
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": ["revocation", "suspension"]
+        }}))
+        .await;
+        assert_eq!(vc["credentialStatus"][1]["statusPurpose"], "suspension");
+        h.set_status(vc["id"].as_str().expect("id"), "suspension", true)
+            .await
+            .expect(200);
+        // Unknown purposes are refused.
+        h.post(
+            "/credentials/issue",
+            &h.keys.issue,
+            &json!({"credential": badge, "options": {"credentialStatus": {"statusPurpose": "refresh"}}}),
+        )
+        .await
+        .problem(400);
     }
 }
