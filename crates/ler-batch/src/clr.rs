@@ -130,13 +130,7 @@ pub async fn transcript(
         .ok_or_else(|| BatchError::Credential("no status entry was allocated".into()))?;
     let url = issuer.list_url(&rev.list_id);
     // One object: the 1EdTech CLR 2.0 JSON Schema accepts no array here.
-    let status = json!({
-        "id": format!("{url}#{}", rev.index),
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation",
-        "statusListIndex": rev.index.to_string(),
-        "statusListCredential": url,
-    });
+    let status = crate::org::status_entry(&url, "revocation", rev.index);
     let created = ler_model::datetime::format_datetime(now);
     let id = urn_uuid()?;
     let clr = json!({

@@ -99,14 +99,7 @@ pub(crate) fn build(
         .and_then(Value::as_str)
         .unwrap_or("Achievement");
     let entry = |a: &Allocation, purpose: &str| {
-        let url = issuer.list_url(&a.list_id);
-        json!({
-            "id": format!("{url}#{}", a.index),
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": purpose,
-            "statusListIndex": a.index.to_string(),
-            "statusListCredential": url,
-        })
+        crate::org::status_entry(&issuer.list_url(&a.list_id), purpose, a.index)
     };
     let mut c = Map::new();
     c.insert("@context".into(), json!([VC_V2_CONTEXT, OB3_CONTEXT]));

@@ -23,7 +23,10 @@ mod org;
 
 pub use clr::{ClrOptions, transcript};
 pub use engine::{BatchOptions, ClaimLink, Event, Sink, Summary, run};
-pub use org::{Issuer, LIST_SIZE, claim_url, open_org_key};
+pub use org::{
+    Issuer, LIST_SIZE, active_key_record, active_org_key, claim_url, open_org_key, status_entry,
+    status_list_url,
+};
 
 /// Why a batch (or a transcript) cannot go on. Row problems are not errors: they are reported
 /// through the [`Sink`] and the batch continues.

@@ -32,6 +32,44 @@ pub fn open_org_key(kek: &Kek, org: &Org, key: &OrgKey) -> Result<(KeyPair, Stri
     Ok((pair, format!("{}#{}", org.did, key.fragment)))
 }
 
+/// The newest active signing key record of an organization.
+pub async fn active_key_record(store: &Store, org: &Org) -> Result<OrgKey> {
+    store
+        .org_keys(org.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|k| k.active)
+        .ok_or_else(|| BatchError::NotFound(format!("an active signing key of {}", org.slug)))
+}
+
+/// The active signing key of an organization, decrypted under the KEK, with its verification
+/// method URL: what both `ler serve` and `ler batch` sign with.
+pub async fn active_org_key(store: &Store, kek: &Kek, org: &Org) -> Result<(KeyPair, String)> {
+    let key = active_key_record(store, org).await?;
+    open_org_key(kek, org, &key)
+}
+
+/// The URL of status list `list_id` of organization `slug` on the service at `public_base`
+/// (where `ler serve` answers it).
+pub fn status_list_url(public_base: &str, slug: &str, list_id: &str) -> String {
+    format!(
+        "{}/orgs/{slug}/status/{list_id}",
+        public_base.trim_end_matches('/')
+    )
+}
+
+/// The `BitstringStatusListEntry` for bit `index` of the list at `list_url`.
+pub fn status_entry(list_url: &str, purpose: &str, index: u64) -> Value {
+    serde_json::json!({
+        "id": format!("{list_url}#{index}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": index.to_string(),
+        "statusListCredential": list_url,
+    })
+}
+
 /// The URL a worker opens to claim a credential with a claim token (the wallet's route).
 pub fn claim_url(public_base: &str, token: &str) -> String {
     format!("{}/wallet/claim/{token}", public_base.trim_end_matches('/'))
@@ -60,14 +98,7 @@ impl Issuer {
             .org_by_slug(slug)
             .await?
             .ok_or_else(|| BatchError::NotFound(format!("organization {slug}")))?;
-        let key = store
-            .org_keys(org.id)
-            .await?
-            .into_iter()
-            .rev()
-            .find(|k| k.active)
-            .ok_or_else(|| BatchError::NotFound(format!("an active signing key of {slug}")))?;
-        let (key, verification_method) = open_org_key(kek, &org, &key)?;
+        let (key, verification_method) = active_org_key(store, kek, &org).await?;
         let mut by_id = HashMap::new();
         let mut by_name = HashMap::new();
         let local_prefix = format!(
@@ -124,10 +155,7 @@ impl Issuer {
 
     /// The URL of one of the organization's status lists.
     pub fn list_url(&self, list_id: &str) -> String {
-        format!(
-            "{}/orgs/{}/status/{list_id}",
-            self.public_base, self.org.slug
-        )
+        status_list_url(&self.public_base, &self.org.slug, list_id)
     }
 
     /// The verification method new credentials are signed with.

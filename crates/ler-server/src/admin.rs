@@ -4,7 +4,7 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use ler_crypto::{Kek, KeyPair, PublicKey, encode_key_file, parse_key};
+use ler_crypto::{Kek, KeyPair, PublicKey, encode_key_file};
 use ler_store::{ApiKey, Org, OrgKey, Scope, Store, StoreError, User};
 use serde_json::{Value, json};
 
@@ -46,6 +46,17 @@ impl From<AdminError> for AppError {
             AdminError::NotFound(what) => AppError::NotFound(format!("{what} not found")),
             AdminError::Store(s) => s.into(),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ler_batch::BatchError> for AdminError {
+    fn from(e: ler_batch::BatchError) -> AdminError {
+        match e {
+            ler_batch::BatchError::NotFound(what) => AdminError::NotFound(what),
+            ler_batch::BatchError::Key { fragment, reason } => AdminError::Key { fragment, reason },
+            ler_batch::BatchError::Store(s) => AdminError::Store(s),
+            other => AdminError::Internal(other.to_string()),
         }
     }
 }
@@ -174,39 +185,25 @@ pub async fn did_document_of(store: &Store, slug: &str) -> Result<Value, AppErro
     did_document(store, &org).await
 }
 
-/// The active signing key of an organization (still encrypted).
+/// The active signing key of an organization (still encrypted): [`ler_batch::active_key_record`].
 pub async fn active_key_record(store: &Store, org: &Org) -> Result<OrgKey, AdminError> {
-    let keys = store.org_keys(org.id).await?;
-    keys.into_iter()
-        .rev()
-        .find(|k| k.active)
-        .ok_or_else(|| AdminError::NotFound(format!("an active signing key of {}", org.slug)))
+    Ok(ler_batch::active_key_record(store, org).await?)
 }
 
-/// Decrypts a stored key under the KEK and returns it with its verification method URL.
+/// Decrypts a stored key under the KEK and returns it with its verification method URL:
+/// [`ler_batch::open_org_key`], which `ler batch` signs with too.
 pub fn open_key(kek: &Kek, org: &Org, key: &OrgKey) -> Result<(KeyPair, String), AdminError> {
-    let pair =
-        parse_key(key.encrypted_secret.as_bytes(), Some(kek)).map_err(|e| AdminError::Key {
-            fragment: key.fragment.clone(),
-            reason: e.to_string(),
-        })?;
-    if pair.public_key().to_multibase() != key.public_multibase {
-        return Err(AdminError::Key {
-            fragment: key.fragment.clone(),
-            reason: "the secret does not match the public key listed for it".into(),
-        });
-    }
-    Ok((pair, format!("{}#{}", org.did, key.fragment)))
+    Ok(ler_batch::open_org_key(kek, org, key)?)
 }
 
-/// The active signing key of an organization, decrypted, with its verification method URL.
+/// The active signing key of an organization, decrypted, with its verification method URL:
+/// [`ler_batch::active_org_key`].
 pub async fn active_key(
     store: &Store,
     kek: &Kek,
     org: &Org,
 ) -> Result<(KeyPair, String), AdminError> {
-    let key = active_key_record(store, org).await?;
-    open_key(kek, org, &key)
+    Ok(ler_batch::active_org_key(store, kek, org).await?)
 }
 
 /// Parses `issue,revoke,read`.

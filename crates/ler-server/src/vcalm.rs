@@ -16,8 +16,9 @@ use crate::auth::authorize;
 use crate::body::Body;
 use crate::{AppError, AppState, admin, ids};
 
-/// Entries per status list (the minimum the Bitstring Status List spec allows, 16 KB).
-pub const LIST_SIZE: u64 = ler_status::MIN_ENTRIES as u64;
+/// Entries per status list (the minimum the Bitstring Status List spec allows, 16 KB), the same
+/// as `ler batch` allocates.
+pub const LIST_SIZE: u64 = ler_batch::LIST_SIZE;
 /// The VC 2.0 base context.
 pub const VC2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 
@@ -330,24 +331,17 @@ async fn allocate(
         .await?)
 }
 
-/// The URL of a status list credential.
+/// The URL of a status list credential: [`ler_batch::status_list_url`].
 pub(crate) fn list_url(state: &AppState, org: &Org, list_id: &str) -> String {
-    format!(
-        "{}/orgs/{}/status/{list_id}",
-        state.public_url.base(),
-        org.slug
-    )
+    ler_batch::status_list_url(&state.public_url.base(), &org.slug, list_id)
 }
 
 fn status_entry(state: &AppState, org: &Org, list: &ler_store::StatusListRow, index: u64) -> Value {
-    let url = list_url(state, org, &list.list_id);
-    json!({
-        "id": format!("{url}#{index}"),
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": list.purpose.as_str(),
-        "statusListIndex": index.to_string(),
-        "statusListCredential": url,
-    })
+    ler_batch::status_entry(
+        &list_url(state, org, &list.list_id),
+        list.purpose.as_str(),
+        index,
+    )
 }
 
 /// `POST /credentials/status`: `{credentialId, credentialStatus: {statusPurpose}, status}`.
