@@ -54,3 +54,26 @@ pub fn example_contexts() -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The errors of validating `doc` against the official JSON Schema at `schema` (a path in the
+/// reference folder, `schemas/ob_v3p0/ob_v3p0_achievementcredential_schema.json` say); empty
+/// when it validates.
+pub fn schema_errors(doc: &Value, schema: &str) -> Vec<String> {
+    let path = reference_dir().join(schema);
+    let text = read(schema);
+    let schema: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = format!("file://{}", path.display());
+    compiler
+        .add_resource(&url, schema)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let idx = compiler
+        .compile(&url, &mut schemas)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match schemas.validate(doc, idx) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![format!("{e:#}")],
+    }
+}

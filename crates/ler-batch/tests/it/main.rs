@@ -8,7 +8,7 @@ use ler_batch::{BatchOptions, ClaimLink, ClrOptions, Event, Issuer, Sink, Summar
 use ler_connect::{Entry, Mapping, import};
 use ler_crypto::{Kek, KeyPair, encode_key_file};
 use ler_store::{Location, Store};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const BASE: &str = "https://creds.example.org";
 const NOW: i64 = 1_780_272_000;
@@ -218,22 +218,6 @@ async fn refuses_a_key_that_does_not_open() {
     assert!(matches!(err, ler_batch::BatchError::NotFound(_)), "{err}");
 }
 
-/// The errors of `doc` under the official CLR 2.0 ClrCredential schema.
-fn clr_schema_errors(doc: &Value) -> Vec<String> {
-    let path =
-        ler_testdata::reference_dir().join("schemas/clr_v2p0/clr_v2p0_clrcredential_schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    let url = format!("file://{}", path.display());
-    compiler.add_resource(&url, schema).unwrap();
-    let idx = compiler.compile(&url, &mut schemas).unwrap();
-    match schemas.validate(doc, idx) {
-        Ok(()) => Vec::new(),
-        Err(e) => vec![format!("{e:#}")],
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transcript_is_a_valid_signed_clr_with_associations() {
     let kek = Kek::generate();
@@ -261,7 +245,8 @@ async fn transcript_is_a_valid_signed_clr_with_associations() {
         "{:?}",
         ler_model::validate(&clr)
     );
-    let errors = clr_schema_errors(&clr);
+    let errors =
+        ler_testdata::schema_errors(&clr, "schemas/clr_v2p0/clr_v2p0_clrcredential_schema.json");
     assert!(errors.is_empty(), "{}\n{clr:#}", errors.join("\n"));
     assert_eq!(
         clr["type"],

@@ -538,24 +538,6 @@ async fn two_instances_on_one_store_see_each_others_revocations() {
     }
 }
 
-/// The errors of validating `doc` against a JSON Schema of the shared reference folder.
-fn schema_errors(doc: &Value, schema: &str) -> Vec<String> {
-    let path = ler_testdata::reference_dir().join(schema);
-    let text = std::fs::read_to_string(&path).expect("schema");
-    let schema: Value = serde_json::from_str(&text).expect("schema json");
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    let url = format!("file://{}", path.display());
-    compiler.add_resource(&url, schema).expect("add schema");
-    let idx = compiler
-        .compile(&url, &mut schemas)
-        .expect("compile schema");
-    match schemas.validate(doc, idx) {
-        Ok(()) => Vec::new(),
-        Err(e) => vec![format!("{e:#}")],
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issued_open_badge_validates_against_the_official_schema() {
     const SCHEMA: &str = "schemas/ob_v3p0/ob_v3p0_achievementcredential_schema.json";
@@ -579,7 +561,7 @@ async fn issued_open_badge_validates_against_the_official_schema() {
         // By default: one revocation entry, as an object; the schema accepts it.
         let vc = issue(json!({})).await;
         assert_eq!(vc["credentialStatus"]["statusPurpose"], "revocation");
-        let errors = schema_errors(&vc, SCHEMA);
+        let errors = ler_testdata::schema_errors(&vc, SCHEMA);
         assert!(errors.is_empty(), "{}", errors.join("\n"));
         let (status, report) = h.verify(&vc).await;
         assert_eq!(status, 200, "{report}");

@@ -404,7 +404,7 @@ fn issued_credentials_validate_against_the_official_schemas() {
         if fixture == "ob3-achievement.json" {
             signed_ob3 = Some(signed.clone());
         }
-        let errors = schema_errors(&signed, &reference_dir().join(schema));
+        let errors = ler_testdata::schema_errors(&signed, schema);
         assert!(
             errors.is_empty(),
             "{fixture} against {schema}:\n{}",
@@ -414,22 +414,5 @@ fn issued_credentials_validate_against_the_official_schemas() {
         std::fs::write(&path, &o.stdout).expect("write");
         let o = run(ler().arg("verify").arg(&path));
         assert_eq!(o.status.code(), Some(0), "{fixture}: {}", stdout(&o));
-    }
-}
-
-fn schema_errors(doc: &Value, schema_path: &Path) -> Vec<String> {
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema"))
-            .expect("schema json");
-    let url = format!("file://{}", schema_path.display());
-    compiler.add_resource(&url, schema).expect("add schema");
-    let idx = compiler
-        .compile(&url, &mut schemas)
-        .expect("compile schema");
-    match schemas.validate(doc, idx) {
-        Ok(()) => Vec::new(),
-        Err(e) => vec![format!("{e:#}")],
     }
 }
