@@ -78,6 +78,7 @@
 //! ```
 
 mod compact;
+mod employment;
 mod error;
 mod issue;
 mod path;
@@ -85,6 +86,7 @@ mod present;
 mod process;
 mod verify;
 
+pub use employment::{EMPLOYMENT_FIELDS, employment_claims};
 pub use error::{Part, SdJwtError};
 pub use issue::{IssueOptions, issue, os_salt};
 pub use present::{Inspected, inspect, present};

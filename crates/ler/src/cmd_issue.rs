@@ -39,10 +39,15 @@ pub struct IssueArgs {
     #[arg(long)]
     status_list: Option<PathBuf>,
     /// The output: `json` (the credential with a Data Integrity proof), `vc-jwt` (a W3C
-    /// VC-JOSE-COSE token, typ vc+jwt) or `vc-jwt-1edtech` (the Open Badges 3.0 VC-JWT, typ JWT,
-    /// with iss, jti, nbf, sub and exp claims). A VC-JWT is printed as one compact token.
-    #[arg(long, default_value = "json", value_parser = ["json", "vc-jwt", "vc-jwt-1edtech"])]
+    /// VC-JOSE-COSE token, typ vc+jwt), `vc-jwt-1edtech` (the Open Badges 3.0 VC-JWT, typ JWT,
+    /// with iss, jti, nbf, sub and exp claims), or `sd-jwt` (an employment record as an SD-JWT
+    /// VC whose every employment field the holder can show or withhold; needs `--holder`).
+    /// A JWT is printed as one compact token.
+    #[arg(long, default_value = "json", value_parser = ["json", "vc-jwt", "vc-jwt-1edtech", "sd-jwt"])]
     format: String,
+    /// For `--format sd-jwt`: the holder's did:key, whose key must sign every presentation.
+    #[arg(long)]
+    holder: Option<String>,
     #[command(flatten)]
     kek: cmd_key::KekArgs,
     /// The unsigned credential (JSON), or `-` for standard input.
@@ -139,6 +144,34 @@ pub fn run(args: IssueArgs) -> anyhow::Result<()> {
         purpose: Purpose::Assertion,
         expires: None,
     };
+    if args.format == "sd-jwt" {
+        let holder = args
+            .holder
+            .as_deref()
+            .context("--format sd-jwt needs --holder DID (the worker's did:key)")?;
+        let (holder_key, _) = ler_crypto::resolve_did_key(holder)
+            .with_context(|| format!("--holder {holder:?} is not a did:key"))?;
+        let (claims, paths) = ler_sdjwt::employment_claims(&doc)
+            .context("cannot make an SD-JWT employment record")?;
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let issue_opts = ler_sdjwt::IssueOptions {
+            vct: ler_sdjwt::EMPLOYMENT_VCT,
+            holder: &holder_key,
+            now,
+            max_decoys: 3,
+        };
+        let token = ler_sdjwt::issue(
+            &claims,
+            &paths,
+            &key,
+            &opts.verification_method,
+            &issue_opts,
+            &mut ler_sdjwt::os_salt,
+        )
+        .context("cannot issue the SD-JWT")?;
+        println!("{token}");
+        return Ok(());
+    }
     let jwt_form = match args.format.as_str() {
         "vc-jwt" => Some(VcJwtForm::VcJoseCose),
         "vc-jwt-1edtech" => Some(VcJwtForm::OneEdTech),

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 mod batch;
 mod jwt_bake;
+mod sdjwt;
 mod serve;
 mod status;
 
