@@ -254,6 +254,12 @@ async fn staff_sign_in_issue_a_record_and_revoke_it() {
         assert!(html.contains("Record issued"), "{html}");
         let list = text(&b.get("/console/records?q=ana").await);
         assert!(list.contains("ana@example.org") && list.contains("Active"));
+        // A record issued without a suspension entry offers no suspend button; one issued
+        // suspendable through the API does.
+        assert!(!list.contains("value=\"suspend\""), "{list}");
+        h.issue_suspendable().await;
+        let suspendable = text(&b.get("/console/records?q=learner").await);
+        assert!(suspendable.contains("value=\"suspend\""), "{suspendable}");
         let id = {
             let at = list.find("/console/records/").expect("a status form") + 17;
             list[at..].split('/').next().unwrap_or("").to_string()
