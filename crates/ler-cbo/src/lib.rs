@@ -68,11 +68,11 @@ pub use outcomes::{
     Figure, FigureKind, FunderView, OutcomeConsent, OutcomeInputs, OutcomeRecord, OutcomeReport,
     OutcomeSource, Pay, Policy, ReportSection, Scope, consented, release_report,
 };
-pub use program::{Cohort, Milestone, Program};
+pub use program::{Cohort, Milestone, Participant, Program};
 pub use record::{Provenance, SharedRecord};
 pub use seal::{
-    open_correction, open_outcome, open_profile, seal_correction, seal_outcome, seal_profile,
-    unwrap_org_key, wrap_org_key,
+    open_correction, open_outcome, open_participant, open_profile, open_records, seal_correction,
+    seal_outcome, seal_participant, seal_profile, seal_records, unwrap_org_key, wrap_org_key,
 };
 pub use skills::{
     AlignedSkill, Catalog, Framework, FrameworkSource, Skill, aligned_skills, alignment, alignments,

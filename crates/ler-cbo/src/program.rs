@@ -48,6 +48,38 @@ pub struct Cohort {
     pub participants: Vec<String>,
 }
 
+/// What an organization keeps to recognize a participant: a name and a way to reach them
+/// (sealed with [`crate::seal_participant`] before it is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    /// Id, unique in its organization.
+    pub id: String,
+    /// The name staff know them by.
+    pub name: String,
+    /// An email address, when they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The DID of the wallet they shared their records from, when they came through a grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did: Option<String>,
+}
+
+impl Participant {
+    /// Checks the id and that the name is 1–200 characters.
+    pub fn check(&self) -> Result<(), CboError> {
+        check_id("participant", &self.id)?;
+        let n = self.name.trim().chars().count();
+        if n == 0 || n > 200 {
+            return Err(CboError::invalid(
+                "participant",
+                "the name must be 1 to 200 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A training program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,6 @@
-//! Sealing what a CBO keeps about people — profiles, corrections, outcome records — before it
-//! reaches the store, under a data key the caller holds (the store sees opaque bytes).
+//! Sealing what a CBO keeps about people — who they are, the records they shared, profiles,
+//! corrections, outcome records — before it reaches the store, under a data key the caller holds (the store sees
+//! opaque bytes).
 //!
 //! Each value is JSON sealed with XChaCha20-Poly1305 (`ler_wallet::seal`), its associated data
 //! naming the organization, the kind of value and its row, so a sealed value copied to another
@@ -17,6 +18,8 @@ use serde::de::DeserializeOwned;
 use crate::CboError;
 use crate::intake::{Correction, Profile};
 use crate::outcomes::OutcomeRecord;
+use crate::program::Participant;
+use crate::record::SharedRecord;
 
 fn aad(kind: &str, org_id: i64, row: &str) -> Vec<u8> {
     format!("ler-cbo {kind}|{org_id}|{row}").into_bytes()
@@ -38,6 +41,41 @@ fn open<T: DeserializeOwned>(
     let bytes = ler_wallet::open(key, &aad(kind, org_id, row), sealed)
         .map_err(|_| CboError::Unseal(kind))?;
     serde_json::from_slice(&bytes).map_err(|e| CboError::invalid(kind, e.to_string()))
+}
+
+/// Seals who a participant is (bound to their id).
+pub fn seal_participant(key: &DataKey, org_id: i64, participant: &Participant) -> Vec<u8> {
+    seal(key, "participant", org_id, &participant.id, participant)
+}
+
+/// Opens what [`seal_participant`] sealed for this id.
+pub fn open_participant(
+    key: &DataKey,
+    org_id: i64,
+    id: &str,
+    sealed: &[u8],
+) -> Result<Participant, CboError> {
+    open(key, "participant", org_id, id, sealed)
+}
+
+/// Seals the records a participant shared at intake (the evidence of their plan).
+pub fn seal_records(
+    key: &DataKey,
+    org_id: i64,
+    participant: &str,
+    records: &[SharedRecord],
+) -> Vec<u8> {
+    seal(key, "records", org_id, participant, &records)
+}
+
+/// Opens what [`seal_records`] sealed for this participant.
+pub fn open_records(
+    key: &DataKey,
+    org_id: i64,
+    participant: &str,
+    sealed: &[u8],
+) -> Result<Vec<SharedRecord>, CboError> {
+    open(key, "records", org_id, participant, sealed)
 }
 
 /// Seals a participant's profile (without its corrections, which are sealed one by one).

@@ -206,13 +206,13 @@ pub async fn active_key(
     Ok(ler_batch::active_org_key(store, kek, org).await?)
 }
 
-/// Parses `issue,revoke,read`.
+/// Parses `issue,revoke,read` (and `cbo`, `funder`).
 pub fn parse_scopes(text: &str) -> Result<Vec<Scope>, AdminError> {
     let mut scopes = Vec::new();
     for part in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let scope = Scope::parse(part).ok_or_else(|| {
             AdminError::Invalid(format!(
-                "unknown scope {part:?}: use issue, revoke and read"
+                "unknown scope {part:?}: use issue, revoke, read, cbo and funder"
             ))
         })?;
         if !scopes.contains(&scope) {
@@ -221,7 +221,7 @@ pub fn parse_scopes(text: &str) -> Result<Vec<Scope>, AdminError> {
     }
     if scopes.is_empty() {
         return Err(AdminError::Invalid(
-            "give at least one scope: issue, revoke, read".into(),
+            "give at least one scope: issue, revoke, read, cbo, funder".into(),
         ));
     }
     Ok(scopes)
@@ -264,7 +264,11 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Creates a staff account of an organization.
+/// The role of a funder's or evaluator's account: it reads aggregate outcome reports and
+/// nothing else.
+pub const FUNDER_ROLE: &str = "funder";
+
+/// Creates a staff account of an organization (`admin`, `staff`, or [`FUNDER_ROLE`]).
 pub async fn create_user(
     store: &Store,
     slug: &str,
@@ -285,9 +289,9 @@ pub async fn create_user(
             "a password needs at least 12 characters".into(),
         ));
     }
-    if role != "admin" && role != "staff" {
+    if !["admin", "staff", FUNDER_ROLE].contains(&role) {
         return Err(AdminError::Invalid(format!(
-            "the role must be admin or staff, not {role:?}"
+            "the role must be admin, staff or {FUNDER_ROLE}, not {role:?}"
         )));
     }
     let hash = hash_password(password)?;

@@ -69,8 +69,9 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Authenticates a request and checks it may use `scope` (for `org`, when given). API keys
-/// carry scopes; staff may do anything for their own organization, and must echo the session's
-/// CSRF token (header `X-CSRF-Token`, or `csrf` for forms) on state-changing requests.
+/// carry scopes; staff may do anything for their own organization (a funder's account only
+/// what [`Scope::Funder`] allows), and must echo the session's CSRF token (header
+/// `X-CSRF-Token`, or `csrf` for forms) on state-changing requests.
 pub async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
@@ -113,6 +114,12 @@ pub async fn authorize(
                     "the CSRF token is missing or wrong: send the token from sign-in in the X-CSRF-Token header".into(),
                 ));
             }
+        }
+        // A funder's account reads aggregate outcome reports and nothing else.
+        if user.role == admin::FUNDER_ROLE && scope != Scope::Funder {
+            return Err(AppError::Forbidden(
+                "a funder's account reads aggregate outcome reports only".into(),
+            ));
         }
         Principal::Staff(Box::new((session, user)))
     } else {
@@ -196,13 +203,17 @@ pub async fn logout(
     let Some(token) = session_token(&headers) else {
         return Err(AppError::Unauthorized("not signed in".into()));
     };
-    // Any scope: staff have them all; this only checks the session and its CSRF token.
+    if bearer(&headers).is_some() {
+        return Err(AppError::BadRequest("API keys do not sign out".into()));
+    }
+    // The one scope every staff account has (a funder's too): this only checks the session
+    // and its CSRF token.
     let principal = authorize(
         &state,
         &headers,
         &Method::POST,
         form_csrf,
-        Scope::Read,
+        Scope::Funder,
         None,
     )
     .await?;

@@ -69,6 +69,9 @@ pub enum ConfigError {
         "the pseudonym secret from {0} is too short: give at least {MIN_PSEUDONYM_SECRET} characters (`ler admin gen-kek` prints a good one)"
     )]
     PseudonymSecret(&'static str),
+    /// A suppression threshold for outcome reports below the floor, or not a number.
+    #[error("{0}")]
+    MinCell(String),
 }
 
 /// Fewest bytes a configured pseudonym secret may have.
@@ -293,6 +296,7 @@ struct FileConfig {
     log_format: Option<String>,
     limits: Option<Limits>,
     pseudonym_secret: Option<String>,
+    cbo_min_cell: Option<usize>,
 }
 
 /// A resolved configuration.
@@ -315,6 +319,9 @@ pub struct Config {
     /// The secret an erased holder's access-log entries are pseudonymized under
     /// (`LER_PSEUDONYM_SECRET`); `None` derives one from the KEK (HMAC-SHA-256).
     pub pseudonym_secret: Option<Arc<Zeroizing<Vec<u8>>>>,
+    /// The fewest people an outcome report's figure may rest on (`LER_CBO_MIN_CELL`, else
+    /// `cbo_min_cell` in the file, else [`ler_cbo::DEFAULT_K`]).
+    pub cbo_min_cell: usize,
 }
 
 impl fmt::Debug for Config {
@@ -331,9 +338,14 @@ impl fmt::Debug for Config {
                 "pseudonym_secret",
                 &self.pseudonym_secret.as_ref().map(|_| "(hidden)"),
             )
+            .field("cbo_min_cell", &self.cbo_min_cell)
             .finish()
     }
 }
+
+/// The smallest suppression threshold the configuration accepts: below it, one released
+/// figure could describe a single person.
+const MIN_CELL_FLOOR: usize = 2;
 
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -361,6 +373,22 @@ impl Config {
             None => LogFormat::Text,
         };
         let pseudonym_secret = resolve_pseudonym_secret(env, &file)?;
+        let cbo_min_cell = match env("LER_CBO_MIN_CELL") {
+            Some(text) => text.trim().parse().ok().filter(|k| *k >= MIN_CELL_FLOOR).ok_or_else(
+                || ConfigError::MinCell(format!(
+                    "LER_CBO_MIN_CELL must be a whole number of at least {MIN_CELL_FLOOR}, not {text:?}"
+                )),
+            )?,
+            None => match file.cbo_min_cell {
+                Some(k) if k < MIN_CELL_FLOOR => {
+                    return Err(ConfigError::MinCell(format!(
+                        "cbo_min_cell must be at least {MIN_CELL_FLOOR}, not {k}"
+                    )));
+                }
+                Some(k) => k,
+                None => ler_cbo::DEFAULT_K,
+            },
+        };
         let (kek, dev) = match resolve_kek(flags, env, &file)? {
             Some(kek) => (kek, false),
             None if flags.dev => (Kek::generate(), true),
@@ -375,6 +403,7 @@ impl Config {
             log_format,
             limits: file.limits.unwrap_or_default(),
             pseudonym_secret,
+            cbo_min_cell,
         })
     }
 

@@ -18,6 +18,7 @@ pub mod admin;
 mod auth;
 mod body;
 mod catalog;
+mod cbo;
 mod config;
 pub mod demo;
 mod error;
@@ -108,7 +109,8 @@ pub async fn open(config: &Config) -> Result<AppState, ServeError> {
         fetcher,
         config.limits.clone(),
     )
-    .with_pseudonym_secret(config.pseudonym_secret.clone()))
+    .with_pseudonym_secret(config.pseudonym_secret.clone())
+    .with_cbo_min_cell(config.cbo_min_cell))
 }
 
 /// Runs the service a configuration describes until SIGINT or SIGTERM, then drains the

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(verify)
         .merge(crate::web::routes(&state))
         .merge(crate::wallet::routes(&state))
+        .merge(crate::cbo::routes())
         .layer(from_fn_with_state(state.clone(), crate::web::share_pages))
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(state.clone(), ops::track))

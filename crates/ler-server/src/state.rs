@@ -98,6 +98,8 @@ pub struct AppState {
     pub pseudonym_secret: Arc<ler_crypto::Zeroizing<Vec<u8>>>,
     /// The wallets' in-memory state (status re-checks of records, 60 s).
     pub(crate) wallet: Arc<crate::wallet::WalletCache>,
+    /// How community organizations' outcome reports are released (the suppression threshold).
+    pub(crate) cbo: crate::cbo::Settings,
 }
 
 impl AppState {
@@ -134,7 +136,14 @@ impl AppState {
             web: Arc::new(crate::web::WebState::default()),
             pseudonym_secret,
             wallet: Arc::new(crate::wallet::WalletCache::default()),
+            cbo: crate::cbo::Settings::default(),
         }
+    }
+
+    /// Releases outcome reports with no figure resting on fewer than `k` people.
+    pub fn with_cbo_min_cell(mut self, k: usize) -> AppState {
+        self.cbo = crate::cbo::Settings { min_cell: k };
+        self
     }
 
     /// Uses a configured pseudonym secret (`None` keeps the one derived from the KEK).

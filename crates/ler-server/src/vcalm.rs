@@ -304,7 +304,7 @@ pub(crate) async fn issue_status_credential(
             id: row_id,
             org_id: org.id,
             achievement_id,
-            recipient,
+            recipient: recipient.clone(),
             json: signed.clone(),
             revocation: Some((revocation.id, rev_index)),
             suspension,
@@ -315,6 +315,7 @@ pub(crate) async fn issue_status_credential(
         .await?;
     state.metrics.issued.fetch_add(1, Ordering::Relaxed);
     tracing::info!(org = %org.slug, "credential issued");
+    crate::cbo::issued(state, &signed, recipient.as_deref()).await;
     Ok(signed)
 }
 

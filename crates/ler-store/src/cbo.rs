@@ -1,6 +1,6 @@
 //! Community-based organizations' programs (`ler-cbo`): skill frameworks and occupations,
-//! programs with their milestones, target occupations, cohorts and enrolments, participant
-//! profiles and staff corrections, progress events, outcome consents and records, and the
+//! programs with their milestones, target occupations, cohorts and enrolments, participants
+//! (and the wallet each came from), their profiles and staff corrections, progress events, outcome consents and records, and the
 //! release log of outcome reports.
 //!
 //! The store keeps what `ler-cbo` hands it and knows none of its rules: definitions arrive as
@@ -94,6 +94,20 @@ pub struct EnrolmentRow {
     pub participant_id: String,
     /// Seconds since the epoch.
     pub enrolled_at: i64,
+}
+
+/// A participant of an organization: who they are (sealed), and the wallet they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantRow {
+    /// Its id, unique per organization.
+    pub id: String,
+    /// The wallet holder the participant came from through a grant (at most one participant
+    /// per holder and organization); none for people staff entered.
+    pub holder_id: Option<String>,
+    /// Name and contact, sealed by the caller.
+    pub sealed: Vec<u8>,
+    /// Seconds since the epoch.
+    pub created_at: i64,
 }
 
 /// A participant's profile, sealed.
@@ -311,6 +325,54 @@ impl Store {
         participant_id: &str,
     ) -> Result<Vec<EnrolmentRow>> {
         dispatch!(self.participant_enrolments(org_id, participant_id))
+    }
+
+    /// Adds a participant; `Conflict` if the id is taken or the holder is a participant of the
+    /// organization already, `NotFound` if the organization or holder does not exist.
+    pub async fn add_participant(&self, org_id: i64, participant: &ParticipantRow) -> Result<()> {
+        dispatch!(self.add_participant(org_id, participant))
+    }
+    /// Replaces what is sealed about a participant; true when they exist.
+    pub async fn set_participant_sealed(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        dispatch!(self.set_participant_sealed(org_id, id, sealed))
+    }
+    /// Replaces the records a participant shared at intake (sealed by the caller); true when
+    /// they exist.
+    pub async fn set_participant_records(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        dispatch!(self.set_participant_records(org_id, id, sealed))
+    }
+    /// The records a participant shared at intake, sealed; `None` when they exist but none
+    /// were taken in, `NotFound` when they do not exist.
+    pub async fn participant_records(&self, org_id: i64, id: &str) -> Result<Option<Vec<u8>>> {
+        dispatch!(self.participant_records(org_id, id))
+    }
+    /// A participant.
+    pub async fn participant(&self, org_id: i64, id: &str) -> Result<Option<ParticipantRow>> {
+        dispatch!(self.participant(org_id, id))
+    }
+    /// An organization's participants, oldest first.
+    pub async fn participants(&self, org_id: i64) -> Result<Vec<ParticipantRow>> {
+        dispatch!(self.participants(org_id))
+    }
+    /// The participants a wallet holder is, in every organization: (organization id,
+    /// participant), by organization.
+    pub async fn holder_participants(&self, holder_id: &str) -> Result<Vec<(i64, ParticipantRow)>> {
+        dispatch!(self.holder_participants(holder_id))
+    }
+    /// Every program, in any organization, that has a milestone for this achievement:
+    /// (organization id, program id), where an issued credential counts.
+    pub async fn milestone_programs(&self, achievement_id: &str) -> Result<Vec<(i64, String)>> {
+        dispatch!(self.milestone_programs(achievement_id))
     }
 
     /// Creates or replaces a participant's profile.

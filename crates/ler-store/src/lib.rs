@@ -117,6 +117,12 @@ pub enum Scope {
     Revoke,
     /// Read issued credentials and achievements.
     Read,
+    /// Run community programs: skills, programs, participants (intake from grants, plans,
+    /// progress), outcome data.
+    Cbo,
+    /// Read a community organization's aggregate outcome reports, and nothing else (funders,
+    /// evaluators).
+    Funder,
 }
 
 impl Scope {
@@ -126,6 +132,8 @@ impl Scope {
             Scope::Issue => "issue",
             Scope::Revoke => "revoke",
             Scope::Read => "read",
+            Scope::Cbo => "cbo",
+            Scope::Funder => "funder",
         }
     }
     /// Parses a scope name.
@@ -134,6 +142,8 @@ impl Scope {
             "issue" => Some(Scope::Issue),
             "revoke" => Some(Scope::Revoke),
             "read" => Some(Scope::Read),
+            "cbo" => Some(Scope::Cbo),
+            "funder" => Some(Scope::Funder),
             _ => None,
         }
     }
@@ -167,7 +177,7 @@ pub struct User {
     pub email: String,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// `admin` or `staff`.
+    /// `admin`, `staff`, or `funder` (aggregate outcome reports only).
     pub role: String,
     /// Seconds since the epoch.
     pub created_at: i64,
@@ -306,7 +316,7 @@ mod wallet;
 pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus};
 pub use cbo::{
     CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
-    ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow,
+    ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow,
 };
 pub use wallet::{
     AccessDecision, AccessDenial, AccessKey, AccessLogRow, AccessRequest, AccessVia, ClaimToken,

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_batch.sql")),
     (4, include_str!("../migrations/sqlite/0004_cbo.sql")),
     (6, include_str!("../migrations/sqlite/0006_cbo_keys.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_cbo_participants.sql"),
+    ),
 ];
 
 const ORG: &str = "id, slug, name, did, profile, created_at";

@@ -58,7 +58,8 @@ pub enum AdminCommand {
         /// The organization's slug.
         #[arg(long)]
         org: String,
-        /// Comma-separated scopes: issue, revoke, read.
+        /// Comma-separated scopes: issue, revoke, read, cbo (community programs), funder (aggregate
+        /// outcome reports only).
         #[arg(long)]
         scopes: String,
     },
@@ -85,7 +86,7 @@ pub enum AdminCommand {
         /// File whose first line is the password (at least 12 characters).
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
-        /// admin or staff.
+        /// admin, staff, or funder (reads aggregate outcome reports only).
         #[arg(long, default_value = "staff")]
         role: String,
     },

@@ -1,9 +1,9 @@
-//! Profiles, corrections and outcome records sealed for the store.
+//! Participants, profiles, corrections and outcome records sealed for the store.
 
 use ler_cbo::{
-    Change, Correction, Date, FieldPath, OutcomeRecord, OutcomeSource, intake, open_correction,
-    open_outcome, open_profile, seal_correction, seal_outcome, seal_profile, unwrap_org_key,
-    wrap_org_key,
+    Change, Correction, Date, FieldPath, OutcomeRecord, OutcomeSource, Participant, intake,
+    open_correction, open_outcome, open_participant, open_profile, open_records, seal_correction,
+    seal_outcome, seal_participant, seal_profile, seal_records, unwrap_org_key, wrap_org_key,
 };
 use ler_crypto::Kek;
 use ler_wallet::DataKey;
@@ -14,7 +14,12 @@ use crate::intake::ten_records;
 fn sealed_values_open_only_where_they_belong() {
     let key = DataKey::from_bytes([7; 32]);
     let other = DataKey::from_bytes([8; 32]);
-    let mut p = intake("p-ana", &ten_records());
+    let records = ten_records();
+    let mut p = intake("p-ana", &records);
+    let r = seal_records(&key, 1, "p-ana", &records);
+    assert_eq!(open_records(&key, 1, "p-ana", &r).unwrap(), records);
+    assert!(open_records(&key, 1, "p-ben", &r).is_err());
+    assert!(open_profile(&key, 1, "p-ana", &r).is_err());
     let correction = Correction {
         path: FieldPath::parse("/workHistory/r4/employer").unwrap(),
         change: Change::Note("checked".into()),
@@ -50,6 +55,26 @@ fn sealed_values_open_only_where_they_belong() {
     let s = seal_outcome(&key, 1, &record);
     assert_eq!(open_outcome(&key, 1, "o1", &s).unwrap(), record);
     assert!(open_outcome(&key, 1, "o2", &s).is_err());
+
+    let ana = Participant {
+        id: "p-ana".into(),
+        name: "Ana Díaz".into(),
+        email: Some("ana@example.org".into()),
+        did: None,
+    };
+    ana.check().unwrap();
+    let s = seal_participant(&key, 1, &ana);
+    assert!(!s.windows(4).any(|w| w == b"Ana "));
+    assert_eq!(open_participant(&key, 1, "p-ana", &s).unwrap(), ana);
+    assert!(open_participant(&key, 1, "p-ben", &s).is_err());
+    assert!(open_participant(&key, 2, "p-ana", &s).is_err());
+    // A profile sealed for the same participant does not open as who they are.
+    assert!(open_participant(&key, 1, "p-ana", &sealed).is_err());
+    let nameless = Participant {
+        name: " ".into(),
+        ..ana
+    };
+    assert!(nameless.check().is_err());
 }
 
 #[test]

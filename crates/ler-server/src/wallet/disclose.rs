@@ -48,10 +48,35 @@ pub(crate) async fn granted_records(
     Ok((grant, records))
 }
 
-/// The answer to an allowed read: the grant's terms and each record it gives — whole, or an
-/// employment record's chosen fields as an SD-JWT VC presentation bound to `nonce` and
-/// `audience` — with a verification report made now.
-async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Response, AppError> {
+/// What an allowed read gives: the grant, the holder, and each record it names with the
+/// credential shown (whole, or an employment record's chosen fields as an SD-JWT VC
+/// presentation bound to `nonce` and `audience`) and a verification report made now.
+pub(crate) struct Disclosed {
+    /// The grant's row (its recipient key, its state).
+    pub row: GrantRow,
+    /// The holder who gave it.
+    pub holder: Holder,
+    /// The grant, restricted to the records read.
+    pub grant: Grant,
+    /// The records, opened.
+    pub records: Vec<Record>,
+    /// The nonce presentations are bound to.
+    pub nonce: String,
+    /// The audience presentations are bound to (the recipient).
+    pub audience: String,
+    /// Per record of the grant, in its order: what is shown, whether it is shown in part,
+    /// and its report.
+    pub shown: Vec<(Value, bool, Value)>,
+    /// When it was verified, seconds since the epoch.
+    pub verified_at: i64,
+}
+
+/// Reads what an allowed access gives (see [`Disclosed`]); 404 for a denied one, or one
+/// whose holder or records are gone.
+pub(crate) async fn disclosed(
+    state: &AppState,
+    decision: AccessDecision,
+) -> Result<Disclosed, AppError> {
     let (row, entry) = match decision {
         AccessDecision::Allowed { grant, entry } => (*grant, entry),
         AccessDecision::Denied(_) => return Err(nothing_here()),
@@ -99,8 +124,7 @@ async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Respon
     let documents = state.documents;
     let status_cache = state.status_cache.clone();
     let (n, a) = (nonce.clone(), audience.clone());
-    let to_verify = parts.clone();
-    let reports = state
+    let shown = state
         .blocking(move |fetcher| {
             let options = |bound: bool| Options {
                 documents,
@@ -113,26 +137,51 @@ async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Respon
                 status_cache: Some(&status_cache),
             };
             let (plain, bound) = (Verifier::new(options(false)), Verifier::new(options(true)));
-            to_verify
-                .iter()
+            parts
+                .into_iter()
                 .map(|(credential, part)| {
-                    let verifier = if *part { &bound } else { &plain };
-                    match credential {
+                    let verifier = if part { &bound } else { &plain };
+                    let report = match &credential {
                         Value::String(text) => verifier.verify_bytes(text.as_bytes()),
                         doc => verifier.verify_value(doc),
                     }
-                    .to_json()
+                    .to_json();
+                    (credential, part, report)
                 })
                 .collect::<Vec<_>>()
         })
         .await?;
+    Ok(Disclosed {
+        row,
+        holder,
+        grant,
+        records,
+        nonce,
+        audience,
+        shown,
+        verified_at: now,
+    })
+}
+
+/// The answer to an allowed read: the grant's terms and each record it gives (see
+/// [`disclosed`]).
+async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Response, AppError> {
+    let Disclosed {
+        row,
+        holder,
+        grant,
+        records,
+        nonce,
+        audience,
+        shown: parts,
+        ..
+    } = disclosed(state, decision).await?;
     let mut restricted = false;
     let shown: Vec<Value> = grant
         .records
         .iter()
         .zip(parts)
-        .zip(reports)
-        .map(|((granted, (credential, part)), report)| {
+        .map(|(granted, (credential, part, report))| {
             let record = records.iter().find(|r| r.id == granted.record_id);
             let mut out = json!({
                 "recordId": granted.record_id,
@@ -260,6 +309,27 @@ pub async fn org_grants(
         }));
     }
     Ok(Json(json!({"grants": out})).into_response())
+}
+
+/// Reads what a grant naming `org` gives now — decided, counted and logged like any read —
+/// with each record verified; 404 for any grant that does not (now) give it anything.
+pub(crate) async fn read_org_grant(
+    state: &AppState,
+    org: &Org,
+    grant_id: &str,
+) -> Result<Disclosed, AppError> {
+    let decision = state
+        .store
+        .authorize_access(&AccessRequest {
+            key: AccessKey::Grant {
+                grant_id: grant_id.to_owned(),
+                recipient: Recipient::Organization(org.did.clone()).key(),
+            },
+            record_ids: None,
+            now: state.now(),
+        })
+        .await?;
+    disclosed(state, decision).await
 }
 
 /// `GET /orgs/<slug>/grants/<id>/records` (read scope or staff): the records a grant naming

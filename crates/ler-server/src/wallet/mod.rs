@@ -17,7 +17,7 @@
 
 mod account;
 mod consent;
-mod disclose;
+pub(crate) mod disclose;
 mod issuer;
 mod receive;
 mod records;

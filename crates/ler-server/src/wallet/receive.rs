@@ -125,6 +125,7 @@ pub(crate) async fn store_record(
         };
         match state.store.insert_wallet_record(&row).await {
             Ok(()) => {
+                crate::cbo::received(state, holder, &record).await;
                 return Ok(Received {
                     record,
                     created: true,

@@ -6,6 +6,7 @@ mod harness;
 
 mod access;
 mod catalog;
+mod cbo;
 mod ops;
 mod socket;
 mod vcalm;

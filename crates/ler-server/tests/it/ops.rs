@@ -89,6 +89,39 @@ async fn openapi_documents_every_route_and_docs_render_it() {
         ("/orgs/{slug}/credentials/{id}/claim-link", &["post"]),
         ("/orgs/{slug}/credentials/{id}/claim-link.svg", &["get"]),
         ("/orgs/{slug}/deliver", &["post"]),
+        ("/orgs/{slug}/cbo/frameworks", &["get", "post"]),
+        ("/orgs/{slug}/cbo/skills", &["get"]),
+        ("/orgs/{slug}/cbo/occupations", &["get", "post"]),
+        ("/orgs/{slug}/cbo/programs", &["get", "post"]),
+        ("/orgs/{slug}/cbo/programs/{id}", &["get", "put"]),
+        ("/orgs/{slug}/cbo/programs/{id}/cohorts/{cohort}", &["put"]),
+        (
+            "/orgs/{slug}/cbo/programs/{id}/cohorts/{cohort}/participants",
+            &["post"],
+        ),
+        (
+            "/orgs/{slug}/cbo/programs/{id}/participants/{participant}",
+            &["delete"],
+        ),
+        ("/orgs/{slug}/cbo/programs/{id}/dashboard", &["get"]),
+        ("/orgs/{slug}/cbo/participants", &["get", "post"]),
+        ("/orgs/{slug}/cbo/intake", &["post"]),
+        ("/orgs/{slug}/cbo/participants/{id}", &["get"]),
+        ("/orgs/{slug}/cbo/participants/{id}/corrections", &["post"]),
+        ("/orgs/{slug}/cbo/participants/{id}/plan", &["get", "post"]),
+        (
+            "/orgs/{slug}/cbo/participants/{id}/progress",
+            &["get", "post"],
+        ),
+        (
+            "/orgs/{slug}/cbo/participants/{id}/outcomes",
+            &["get", "post"],
+        ),
+        ("/orgs/{slug}/cbo/reports", &["get"]),
+        ("/orgs/{slug}/cbo/reports/{program}", &["get"]),
+        ("/wallet/programs", &["get"]),
+        ("/wallet/programs/consent", &["post"]),
+        ("/wallet/programs/outcomes", &["post"]),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     assert_eq!(

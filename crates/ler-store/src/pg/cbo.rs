@@ -7,8 +7,8 @@ use tokio_postgres::GenericClient;
 use super::{Db, PgResult, get, pg};
 use crate::cbo::{
     CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
-    ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, parse_json, population_of,
-    population_text,
+    ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, parse_json,
+    population_of, population_text,
 };
 use crate::rows::json_text;
 use crate::{Result, StoreError};
@@ -18,6 +18,7 @@ const OCCUPATION: &str = "code, title, json, updated_at";
 const PROGRAM: &str = "id, name, json, updated_at";
 const COHORT: &str = "program_id, id, name, start_date, end_date";
 const ENROLMENT: &str = "program_id, cohort_id, participant_id, enrolled_at";
+const PARTICIPANT: &str = "id, holder_id, sealed, created_at";
 const CORRECTION: &str = "seq, participant_id, sealed, by_user, at";
 const PROGRESS: &str = "seq, program_id, participant_id, achievement_id, status, source, at";
 const CONSENT: &str = "seq, program_id, participant_id, granted, at";
@@ -411,6 +412,137 @@ impl Db {
             .collect()
     }
 
+    pub(crate) async fn add_participant(&self, org_id: i64, p: &ParticipantRow) -> Result<()> {
+        self.conn()
+            .await?
+            .execute(
+                "INSERT INTO cbo_participants (org_id, id, holder_id, sealed, created_at) VALUES ($1, $2, $3, $4, $5)",
+                &[&org_id, &p.id, &p.holder_id, &p.sealed, &p.created_at],
+            )
+            .await
+            .or_conflict(|| format!("participant {}", p.id))
+            .map(drop)
+    }
+
+    pub(crate) async fn set_participant_sealed(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        self.conn()
+            .await?
+            .execute(
+                "UPDATE cbo_participants SET sealed = $3 WHERE org_id = $1 AND id = $2",
+                &[&org_id, &id, &sealed],
+            )
+            .await
+            .map_err(pg)
+            .map(|n| n > 0)
+    }
+
+    pub(crate) async fn set_participant_records(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        self.conn()
+            .await?
+            .execute(
+                "UPDATE cbo_participants SET records = $3 WHERE org_id = $1 AND id = $2",
+                &[&org_id, &id, &sealed],
+            )
+            .await
+            .map_err(pg)
+            .map(|n| n > 0)
+    }
+
+    pub(crate) async fn participant_records(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .conn()
+            .await?
+            .query_opt(
+                "SELECT records FROM cbo_participants WHERE org_id = $1 AND id = $2",
+                &[&org_id, &id],
+            )
+            .await
+            .map_err(pg)?
+            .ok_or_else(|| StoreError::NotFound(format!("participant {id}")))?;
+        get(&row, 0)
+    }
+
+    pub(crate) async fn participant(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> Result<Option<ParticipantRow>> {
+        let row = self
+            .conn()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT {PARTICIPANT} FROM cbo_participants WHERE org_id = $1 AND id = $2"
+                ),
+                &[&org_id, &id],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| participant(&r, 0)).transpose()
+    }
+
+    pub(crate) async fn participants(&self, org_id: i64) -> Result<Vec<ParticipantRow>> {
+        self.conn()
+            .await?
+            .query(
+                &format!("SELECT {PARTICIPANT} FROM cbo_participants WHERE org_id = $1 ORDER BY created_at, id"),
+                &[&org_id],
+            )
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| participant(r, 0))
+            .collect()
+    }
+
+    pub(crate) async fn holder_participants(
+        &self,
+        holder_id: &str,
+    ) -> Result<Vec<(i64, ParticipantRow)>> {
+        self.conn()
+            .await?
+            .query(
+                &format!("SELECT org_id, {PARTICIPANT} FROM cbo_participants WHERE holder_id = $1 ORDER BY org_id"),
+                &[&holder_id],
+            )
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| Ok((get(r, 0)?, participant(r, 1)?)))
+            .collect()
+    }
+
+    pub(crate) async fn milestone_programs(
+        &self,
+        achievement_id: &str,
+    ) -> Result<Vec<(i64, String)>> {
+        self.conn()
+            .await?
+            .query(
+                "SELECT org_id, program_id FROM cbo_milestones WHERE achievement_id = $1 ORDER BY org_id, program_id",
+                &[&achievement_id],
+            )
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| Ok((get(r, 0)?, get(r, 1)?)))
+            .collect()
+    }
+
     pub(crate) async fn put_profile(&self, org_id: i64, p: &ProfileRow) -> Result<()> {
         self.conn()
             .await?
@@ -765,5 +897,15 @@ async fn program_row<C: GenericClient>(
         id,
         milestones,
         occupations,
+    })
+}
+
+/// A participant from the columns of [`PARTICIPANT`] starting at `at`.
+fn participant(r: &tokio_postgres::Row, at: usize) -> Result<ParticipantRow> {
+    Ok(ParticipantRow {
+        id: get(r, at)?,
+        holder_id: get(r, at + 1)?,
+        sealed: get(r, at + 2)?,
+        created_at: get(r, at + 3)?,
     })
 }

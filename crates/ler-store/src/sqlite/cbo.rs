@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Db, SqlResult};
 use crate::cbo::{
     CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
-    ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, parse_json, population_of,
-    population_text,
+    ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, parse_json,
+    population_of, population_text,
 };
 use crate::rows::json_text;
 use crate::{Result, StoreError};
@@ -17,6 +17,7 @@ const OCCUPATION: &str = "code, title, json, updated_at";
 const PROGRAM: &str = "id, name, json, updated_at";
 const COHORT: &str = "program_id, id, name, start_date, end_date";
 const ENROLMENT: &str = "program_id, cohort_id, participant_id, enrolled_at";
+const PARTICIPANT: &str = "id, holder_id, sealed, created_at";
 const CORRECTION: &str = "seq, participant_id, sealed, by_user, at";
 const PROGRESS: &str = "seq, program_id, participant_id, achievement_id, status, source, at";
 const CONSENT: &str = "seq, program_id, participant_id, granted, at";
@@ -383,6 +384,148 @@ impl Db {
         .await
     }
 
+    pub(crate) async fn add_participant(&self, org_id: i64, p: &ParticipantRow) -> Result<()> {
+        let p = p.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO cbo_participants (org_id, id, holder_id, sealed, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![org_id, p.id, p.holder_id, p.sealed, p.created_at],
+            )
+            .or_conflict(|| format!("participant {}", p.id))
+            .map(drop)
+        })
+        .await
+    }
+
+    pub(crate) async fn set_participant_sealed(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        let (id, sealed) = (id.to_owned(), sealed.to_vec());
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE cbo_participants SET sealed = ?3 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, sealed],
+            )
+            .db()
+            .map(|n| n > 0)
+        })
+        .await
+    }
+
+    pub(crate) async fn set_participant_records(
+        &self,
+        org_id: i64,
+        id: &str,
+        sealed: &[u8],
+    ) -> Result<bool> {
+        let (id, sealed) = (id.to_owned(), sealed.to_vec());
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE cbo_participants SET records = ?3 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, sealed],
+            )
+            .db()
+            .map(|n| n > 0)
+        })
+        .await
+    }
+
+    pub(crate) async fn participant_records(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT records FROM cbo_participants WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id],
+                |r| r.get::<_, Option<Vec<u8>>>(0),
+            )
+            .optional()
+            .db()?
+            .ok_or_else(|| StoreError::NotFound(format!("participant {id}")))
+        })
+        .await
+    }
+
+    pub(crate) async fn participant(
+        &self,
+        org_id: i64,
+        id: &str,
+    ) -> Result<Option<ParticipantRow>> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!(
+                    "SELECT {PARTICIPANT} FROM cbo_participants WHERE org_id = ?1 AND id = ?2"
+                ),
+                params![org_id, id],
+                participant,
+            )
+            .optional()
+            .db()
+        })
+        .await
+    }
+
+    pub(crate) async fn participants(&self, org_id: i64) -> Result<Vec<ParticipantRow>> {
+        self.read(move |conn| {
+            all(
+                conn,
+                &format!("SELECT {PARTICIPANT} FROM cbo_participants WHERE org_id = ?1 ORDER BY created_at, id"),
+                [org_id],
+                participant,
+            )
+        })
+        .await
+    }
+
+    pub(crate) async fn holder_participants(
+        &self,
+        holder_id: &str,
+    ) -> Result<Vec<(i64, ParticipantRow)>> {
+        let holder_id = holder_id.to_owned();
+        self.read(move |conn| {
+            all(
+                conn,
+                &format!("SELECT org_id, {PARTICIPANT} FROM cbo_participants WHERE holder_id = ?1 ORDER BY org_id"),
+                [holder_id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        ParticipantRow {
+                            id: r.get(1)?,
+                            holder_id: r.get(2)?,
+                            sealed: r.get(3)?,
+                            created_at: r.get(4)?,
+                        },
+                    ))
+                },
+            )
+        })
+        .await
+    }
+
+    pub(crate) async fn milestone_programs(
+        &self,
+        achievement_id: &str,
+    ) -> Result<Vec<(i64, String)>> {
+        let a = achievement_id.to_owned();
+        self.read(move |conn| {
+            all(
+                conn,
+                "SELECT org_id, program_id FROM cbo_milestones WHERE achievement_id = ?1 ORDER BY org_id, program_id",
+                [a],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+    }
+
     pub(crate) async fn put_profile(&self, org_id: i64, p: &ProfileRow) -> Result<()> {
         let p = p.clone();
         self.write(move |conn| {
@@ -696,6 +839,15 @@ fn program_row(
         milestones,
         occupations,
         updated_at,
+    })
+}
+
+fn participant(r: &Row<'_>) -> rusqlite::Result<ParticipantRow> {
+    Ok(ParticipantRow {
+        id: r.get(0)?,
+        holder_id: r.get(1)?,
+        sealed: r.get(2)?,
+        created_at: r.get(3)?,
     })
 }
 

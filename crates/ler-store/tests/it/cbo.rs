@@ -1,10 +1,11 @@
-//! The CBO tables: frameworks and occupations, programs with cohorts and enrolments, sealed
-//! profiles and corrections, the progress and consent logs, outcome records, and the release
+//! The CBO tables: frameworks and occupations, programs with cohorts and enrolments,
+//! participants and the wallets they came from, sealed profiles and corrections, the progress and consent logs, outcome records, and the release
 //! log that refuses an append when another release committed since it was read.
 
 use ler_store::{
-    CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
-    ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, Store, StoreError,
+    CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, Holder, OccupationRow,
+    OutcomeRow, ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow, Store,
+    StoreError,
 };
 use serde_json::json;
 
@@ -15,6 +16,8 @@ conformance!(
     frameworks_replace_their_skills,
     occupations_upsert,
     programs_cohorts_and_enrolments,
+    participants_by_organization_and_wallet,
+    milestones_are_found_in_every_organization,
     profiles_and_corrections_are_opaque,
     progress_and_consent_logs,
     outcome_records_by_participant,
@@ -137,6 +140,153 @@ fn enrolment(program: &str, cohort: &str, participant: &str) -> EnrolmentRow {
         participant_id: participant.to_owned(),
         enrolled_at: 7,
     }
+}
+
+fn participant(id: &str, holder: Option<&str>, at: i64) -> ParticipantRow {
+    ParticipantRow {
+        id: id.to_owned(),
+        holder_id: holder.map(str::to_owned),
+        sealed: format!("sealed {id}").into_bytes(),
+        created_at: at,
+    }
+}
+
+async fn participants_by_organization_and_wallet(store: &Store) {
+    let cbo = org(store, "cbo").await;
+    let other = org(store, "other").await;
+    store
+        .create_holder(&Holder {
+            id: "h_ana".into(),
+            email: "ana@mail.example".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            did: "did:key:z6MkAna".into(),
+            encrypted_key: "{}".into(),
+            wrapped_data_key: b"WRAPPED".to_vec(),
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    let ana = participant("p-ana", Some("h_ana"), 20);
+    let bo = participant("p-bo", None, 10);
+    store.add_participant(cbo.id, &ana).await.unwrap();
+    store.add_participant(cbo.id, &bo).await.unwrap();
+    // People without a wallet may share nothing but the table: two of them are fine.
+    store
+        .add_participant(cbo.id, &participant("p-cy", None, 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .participants(cbo.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        ["p-bo", "p-ana", "p-cy"],
+        "oldest first"
+    );
+    assert_eq!(
+        store.participant(cbo.id, "p-ana").await.unwrap(),
+        Some(ana.clone())
+    );
+    assert!(
+        store
+            .participant(other.id, "p-ana")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // An id once per organization; a holder once per organization.
+    for dup in [
+        participant("p-ana", None, 40),
+        participant("p-ana-2", Some("h_ana"), 40),
+    ] {
+        let err = store.add_participant(cbo.id, &dup).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    }
+    let err = store
+        .add_participant(cbo.id, &participant("p-x", Some("h_nobody"), 40))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    // The same holder in another organization.
+    let elsewhere = participant("p-7", Some("h_ana"), 50);
+    store.add_participant(other.id, &elsewhere).await.unwrap();
+    assert_eq!(
+        store.holder_participants("h_ana").await.unwrap(),
+        vec![(cbo.id, ana.clone()), (other.id, elsewhere)]
+    );
+    assert!(store.holder_participants("h_bo").await.unwrap().is_empty());
+    assert!(
+        store
+            .set_participant_sealed(cbo.id, "p-ana", b"resealed")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_participant_sealed(other.id, "p-bo", b"x")
+            .await
+            .unwrap()
+    );
+    let now = store.participant(cbo.id, "p-ana").await.unwrap().unwrap();
+    assert_eq!(now.sealed, b"resealed");
+    assert_eq!(now.holder_id.as_deref(), Some("h_ana"));
+    // The records shared at intake, kept apart.
+    assert_eq!(
+        store.participant_records(cbo.id, "p-ana").await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .set_participant_records(cbo.id, "p-ana", b"records")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_participant_records(cbo.id, "p-nobody", b"records")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.participant_records(cbo.id, "p-ana").await.unwrap(),
+        Some(b"records".to_vec())
+    );
+    let err = store
+        .participant_records(other.id, "p-ana")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
+
+async fn milestones_are_found_in_every_organization(store: &Store) {
+    let cbo = org(store, "cbo").await;
+    let other = org(store, "other").await;
+    store
+        .put_program(cbo.id, &program("wh", &["urn:a:1", "urn:a:2"]))
+        .await
+        .unwrap();
+    store
+        .put_program(other.id, &program("it", &["urn:a:2"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.milestone_programs("urn:a:2").await.unwrap(),
+        vec![(cbo.id, "wh".to_owned()), (other.id, "it".to_owned())]
+    );
+    assert_eq!(
+        store.milestone_programs("urn:a:1").await.unwrap(),
+        vec![(cbo.id, "wh".to_owned())]
+    );
+    assert!(
+        store
+            .milestone_programs("urn:a:9")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn programs_cohorts_and_enrolments(store: &Store) {

@@ -7,7 +7,7 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 33] = [
+const TABLES: [&str; 34] = [
     "access_log",
     "achievements",
     "api_keys",
@@ -21,6 +21,7 @@ const TABLES: [&str; 33] = [
     "cbo_occupations",
     "cbo_outcome_consents",
     "cbo_outcome_records",
+    "cbo_participants",
     "cbo_profiles",
     "cbo_program_occupations",
     "cbo_programs",
