@@ -5,7 +5,8 @@
 //! addresses (checked on the resolved address, on every redirect hop, so DNS tricks do not get
 //! around it), times out, caps the response size, and caches answers for a short while. Tests
 //! and operators on a private network loosen this with [`Policy::allow_private`] (and tests
-//! with [`Policy::danger_allow_http`]).
+//! with [`Policy::danger_allow_http`]). The service's webhook deliveries go out through the
+//! same guard ([`HttpFetcher::post`], [`HttpFetcher::check_target`]).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -160,6 +161,107 @@ impl HttpFetcher {
             reason: format!("more than {} redirects", self.policy.max_redirects),
         })
     }
+}
+
+impl HttpFetcher {
+    /// Checks that `url` may be contacted under the policy, without contacting it: an
+    /// `https://` URL (or `http://` when [`Policy::danger_allow_http`]) with no credentials in
+    /// it, whose host resolves to at least one address the policy allows. For a webhook's URL
+    /// when it is registered; every request is checked again when it is made.
+    pub fn check_target(&self, url: &str) -> Result<(), FetchError> {
+        let wire = self.check_url(url)?;
+        let refused = |reason: &str| FetchError::Refused {
+            url: url.into(),
+            reason: reason.into(),
+        };
+        let netloc = netloc(&wire).map_err(refused)?;
+        let resolver = GuardedResolver {
+            allow_private: self.policy.allow_private,
+        };
+        match ureq::Resolver::resolve(&resolver, &netloc) {
+            Ok(addrs) if !addrs.is_empty() => Ok(()),
+            Ok(_) => Err(refused("its host name does not resolve")),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(refused(
+                "it resolves to a loopback, private or otherwise non-public address",
+            )),
+            Err(e) => Err(FetchError::Failed {
+                url: url.into(),
+                reason: format!("its host name does not resolve: {e}"),
+            }),
+        }
+    }
+
+    /// POSTs `body` to `url` with `headers`, under the same guard as every fetch (scheme,
+    /// the resolved address of the connection, timeouts), following no redirect. Returns the
+    /// receiver's status, whatever it is; `Err` only when no answer came (refused address,
+    /// connection failure, timeout). The response body is read up to 64 KiB and dropped.
+    pub fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<u16, FetchError> {
+        let wire = self.check_url(url)?;
+        let mut request = self.agent.post(&wire);
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let response = match request.send_bytes(body) {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(ureq::Error::Transport(t)) => {
+                let msg = t.to_string();
+                if msg.contains("refused by ler") {
+                    return Err(FetchError::Refused {
+                        url: url.into(),
+                        reason:
+                            "it resolves to a loopback, private or otherwise non-public address"
+                                .into(),
+                    });
+                }
+                return Err(FetchError::Failed {
+                    url: url.into(),
+                    reason: msg,
+                });
+            }
+        };
+        let status = response.status();
+        let mut sink = Vec::new();
+        // The answer's body says nothing the caller needs; reading a little of it lets the
+        // connection close cleanly. Failing to read it does not change the status.
+        let _ = response
+            .into_reader()
+            .take(64 * 1024)
+            .read_to_end(&mut sink);
+        Ok(status)
+    }
+}
+
+/// The `host:port` of an absolute `http(s)://` URL, for the resolver; URLs with credentials
+/// (`user@host`) are refused.
+fn netloc(url: &str) -> Result<String, &'static str> {
+    let (scheme, rest) = url.split_once("://").ok_or("not an absolute URL")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() {
+        return Err("it names no host");
+    }
+    if authority.contains('@') {
+        return Err("it carries credentials");
+    }
+    let has_port = match authority.rfind(']') {
+        Some(bracket) => authority[bracket..].contains(':'),
+        None => authority.contains(':'),
+    };
+    if has_port {
+        return Ok(authority.to_owned());
+    }
+    let port = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
+    Ok(format!("{authority}:{port}"))
 }
 
 impl Fetcher for HttpFetcher {

@@ -24,6 +24,7 @@ pub mod demo;
 mod error;
 mod ids;
 mod metrics;
+mod ob3;
 mod ops;
 mod pool;
 mod ratelimit;
@@ -34,6 +35,7 @@ mod vcalm;
 mod verify;
 mod wallet;
 mod web;
+mod webhooks;
 
 pub use config::{Config, ConfigError, Flags, Limits, LogFormat, PublicUrl};
 pub use error::AppError;
@@ -41,6 +43,9 @@ pub use metrics::Metrics;
 pub use ratelimit::RateLimiter;
 pub use routes::router;
 pub use state::{AppState, Clock, LOCAL_CACHE_TTL, LocalFetcher};
+pub use webhooks::{
+    WebhookSettings, signature as webhook_signature, spawn_worker as spawn_webhook_worker,
+};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -147,11 +152,15 @@ pub async fn serve_on(
     let addr = listener
         .local_addr()
         .map_or_else(|_| "(unknown)".to_string(), |a| a.to_string());
+    let worker = webhooks::spawn_worker(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|source| ServeError::Io { addr, source })
+        .map_err(|source| ServeError::Io { addr, source });
+    // Deliveries in flight are attempted again by the next start (their lease runs out).
+    worker.abort();
+    served
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

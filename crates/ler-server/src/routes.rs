@@ -61,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .merge(verify)
         .merge(crate::web::routes(&state))
         .merge(crate::wallet::routes(&state))
+        .merge(crate::ob3::routes(&state))
+        .merge(crate::webhooks::routes())
         .merge(crate::cbo::routes())
         .layer(from_fn_with_state(state.clone(), crate::web::share_pages))
         .layer(DefaultBodyLimit::disable())

@@ -98,6 +98,8 @@ pub struct AppState {
     pub pseudonym_secret: Arc<ler_crypto::Zeroizing<Vec<u8>>>,
     /// The wallets' in-memory state (status re-checks of records, 60 s).
     pub(crate) wallet: Arc<crate::wallet::WalletCache>,
+    /// Webhook delivery: its settings, the guarded client, the worker's bell.
+    pub(crate) webhooks: Arc<crate::webhooks::Outbox>,
     /// How community organizations' outcome reports are released (the suppression threshold).
     pub(crate) cbo: crate::cbo::Settings,
 }
@@ -136,6 +138,9 @@ impl AppState {
             web: Arc::new(crate::web::WebState::default()),
             pseudonym_secret,
             wallet: Arc::new(crate::wallet::WalletCache::default()),
+            webhooks: Arc::new(crate::webhooks::Outbox::new(
+                crate::webhooks::WebhookSettings::default(),
+            )),
             cbo: crate::cbo::Settings::default(),
         }
     }
@@ -143,6 +148,12 @@ impl AppState {
     /// Releases outcome reports with no figure resting on fewer than `k` people.
     pub fn with_cbo_min_cell(mut self, k: usize) -> AppState {
         self.cbo = crate::cbo::Settings { min_cell: k };
+        self
+    }
+
+    /// Delivers webhooks with these settings (tests: loopback receivers, short backoff).
+    pub fn with_webhooks(mut self, settings: crate::webhooks::WebhookSettings) -> AppState {
+        self.webhooks = Arc::new(crate::webhooks::Outbox::new(settings));
         self
     }
 

@@ -315,6 +315,7 @@ pub(crate) async fn issue_status_credential(
         .await?;
     state.metrics.issued.fetch_add(1, Ordering::Relaxed);
     tracing::info!(org = %org.slug, "credential issued");
+    crate::webhooks::issued(state, org, &signed).await;
     crate::cbo::issued(state, &signed, recipient.as_deref()).await;
     Ok(signed)
 }
@@ -397,6 +398,7 @@ pub async fn update_status(
                 .await?;
             state.metrics.revoked.fetch_add(1, Ordering::Relaxed);
             tracing::info!(credential = id, "credential revoked");
+            crate::webhooks::revoked(&state, &r).await;
             r
         }
         (Purpose::Suspension, _) if row.suspension.is_none() => {

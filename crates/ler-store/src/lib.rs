@@ -3,7 +3,9 @@
 //!
 //! It keeps the organizations' side (keys, accounts, issued credentials, status lists) and the
 //! workers' wallets (holders, sealed records, grants, share links, the access log; see
-//! [`Store::authorize_access`] and [`Store::erase_holder`]).
+//! [`Store::authorize_access`] and [`Store::erase_holder`]), OAuth 2.0 for the 1EdTech APIs
+//! (clients, codes, tokens; see [`Store::use_oauth_code`]) and the organizations' webhooks
+//! (subscriptions and the delivery outbox; see [`Store::claim_webhook_deliveries`]).
 //!
 //! The principal type is [`Store`], an enum over the two backends with one method per
 //! operation the service needs; nothing outside this crate writes SQL. Writes that matter —
@@ -311,17 +313,21 @@ macro_rules! dispatch {
 
 mod batch;
 mod cbo;
+mod oauth;
 mod wallet;
+mod webhooks;
 
 pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus};
 pub use cbo::{
     CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
     ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow,
 };
+pub use oauth::{CodeUse, OAuthClient, OAuthCode, OAuthToken, RefreshUse, TokenKind};
 pub use wallet::{
     AccessDecision, AccessDenial, AccessKey, AccessLogRow, AccessRequest, AccessVia, ClaimToken,
     ClaimUse, GrantRow, Holder, HolderSession, Revocation, ShareLink, WalletRecord,
 };
+pub use webhooks::{AttemptOutcome, DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery};
 
 impl Store {
     /// Opens (creating if needed) and migrates the store.

@@ -18,7 +18,9 @@ use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Transaction};
 
 mod batch;
 mod cbo;
+mod oauth;
 mod wallet;
+mod webhooks;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
 use crate::{
@@ -37,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/postgres/0002_wallet.sql")),
     (3, include_str!("../migrations/postgres/0003_batch.sql")),
     (4, include_str!("../migrations/postgres/0004_cbo.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_ims_webhooks.sql"),
+    ),
     (6, include_str!("../migrations/postgres/0006_cbo_keys.sql")),
     (
         7,

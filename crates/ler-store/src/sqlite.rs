@@ -15,7 +15,9 @@ use serde_json::Value;
 
 mod batch;
 mod cbo;
+mod oauth;
 mod wallet;
+mod webhooks;
 
 use crate::rows::{self, ApiKeyRaw, CredentialDerived, CredentialRaw, ListRaw, OrgRaw};
 use crate::{
@@ -38,6 +40,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_wallet.sql")),
     (3, include_str!("../migrations/sqlite/0003_batch.sql")),
     (4, include_str!("../migrations/sqlite/0004_cbo.sql")),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_ims_webhooks.sql"),
+    ),
     (6, include_str!("../migrations/sqlite/0006_cbo_keys.sql")),
     (
         7,

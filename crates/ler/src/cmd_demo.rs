@@ -1,10 +1,13 @@
 //! `ler demo`: a guided tour of the main job — make a key, issue an Open Badge, verify it, and
-//! watch a tampered copy fail — in a fresh folder, printing the commands to do it by hand.
+//! watch a tampered copy fail — in a fresh folder, printing the commands to do it by hand; and
+//! `ler demo pipeline` ([`pipeline`]), the pilot end to end from an LMS export to an HRIS.
+
+mod pipeline;
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 use ler_proof::{Cryptosuite, Purpose, SignOptions};
 use serde_json::Value;
 
@@ -14,13 +17,32 @@ const OB3_FIXTURE: &str = include_str!("../../../fixtures/ob3-achievement.json")
 
 #[derive(Args)]
 pub struct DemoArgs {
+    #[command(subcommand)]
+    cmd: Option<DemoCommand>,
     /// Where to write the demo's files (a new temporary folder when not given).
     #[arg(long)]
     dir: Option<PathBuf>,
 }
 
-pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let dir = match args.dir {
+/// The demos besides the tour.
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// The pilot end to end, every hop checked: an LMS export, bulk issuance, claims into
+    /// wallets, a share with an employer (webhook, grant, verification) and the employer's
+    /// export to HR Open LER-RS. Exits 1 when a hop fails.
+    Pipeline(pipeline::PipelineArgs),
+}
+
+/// Runs `ler demo` (the tour) or `ler demo pipeline`.
+pub fn run(args: DemoArgs) -> anyhow::Result<std::process::ExitCode> {
+    match args.cmd {
+        Some(DemoCommand::Pipeline(p)) => pipeline::run(p),
+        None => tour(args.dir).map(|()| std::process::ExitCode::SUCCESS),
+    }
+}
+
+fn tour(dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let dir = match dir {
         Some(d) => d,
         None => std::env::temp_dir().join(format!("ler-demo-{}", std::process::id())),
     };

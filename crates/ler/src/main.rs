@@ -85,7 +85,7 @@ fn main() -> ExitCode {
         Command::Bake(args) => cmd_bake::bake(args).map(|()| ExitCode::SUCCESS),
         Command::Unbake(args) => cmd_bake::unbake(args).map(|()| ExitCode::SUCCESS),
         Command::Present(args) => cmd_present::run(args).map(|()| ExitCode::SUCCESS),
-        Command::Demo(args) => cmd_demo::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => cmd_demo::run(args),
         Command::Status { cmd } => cmd_status::run(cmd).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => cmd_serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Admin { cmd } => cmd_admin::run(cmd).map(|()| ExitCode::SUCCESS),

@@ -120,3 +120,62 @@ fn follows_a_few_redirects_under_the_same_policy() {
     let e = strict.fetch(&s.url("/to-private")).expect_err("refused");
     assert!(matches!(e, FetchError::Refused { .. }), "{e}");
 }
+
+#[test]
+fn checks_a_target_without_contacting_it() {
+    let s = Server::start();
+    let strict = HttpFetcher::new(Policy::default());
+    for url in [
+        s.url("/hook"),
+        "https://10.0.0.7/hook".to_owned(),
+        "https://[::1]:8443/hook".to_owned(),
+    ] {
+        let e = strict
+            .check_target(&url)
+            .expect_err("a private address is refused");
+        assert!(matches!(e, FetchError::Refused { .. }), "{url}: {e}");
+    }
+    for url in [
+        "http://example.org/hook",
+        "https://user:pw@example.org/hook",
+        "https:///hook",
+    ] {
+        let e = strict.check_target(url).expect_err("refused");
+        assert!(matches!(e, FetchError::Refused { .. }), "{url}: {e}");
+    }
+    let open = HttpFetcher::new(test_policy());
+    open.check_target(&s.url("/hook"))
+        .expect("private addresses are allowed by this policy");
+    assert_eq!(s.hits(), 0, "checking contacts nobody");
+}
+
+#[test]
+fn posts_only_where_the_policy_allows() {
+    let s = Server::start();
+    s.route("/hook", Route::ok("{}"));
+    let strict = HttpFetcher::new(Policy {
+        danger_allow_http: true,
+        ..Policy::default()
+    });
+    let e = strict
+        .post(
+            &s.url("/hook"),
+            &[("content-type", "application/json")],
+            b"{}",
+        )
+        .expect_err("loopback is refused");
+    assert!(matches!(e, FetchError::Refused { .. }), "{e}");
+    assert_eq!(s.hits(), 0, "no request may reach the server");
+    let open = HttpFetcher::new(test_policy());
+    let status = open
+        .post(
+            &s.url("/hook"),
+            &[("content-type", "application/json")],
+            b"{}",
+        )
+        .expect("an answer");
+    assert_eq!(status, 200);
+    s.route("/gone", Route::redirect("/hook"));
+    let status = open.post(&s.url("/gone"), &[], b"{}").expect("an answer");
+    assert_eq!(status, 302, "redirects are not followed");
+}

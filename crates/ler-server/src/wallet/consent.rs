@@ -294,6 +294,7 @@ pub(crate) async fn give(
         })
         .await?;
     let share_url = format!("{}/share/{}", state.public_url.base(), token.as_str());
+    crate::webhooks::shared(state, &consent.grant).await;
     Ok(Given {
         consent,
         row,

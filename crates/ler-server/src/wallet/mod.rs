@@ -19,7 +19,7 @@ mod account;
 mod consent;
 pub(crate) mod disclose;
 mod issuer;
-mod receive;
+pub(crate) mod receive;
 mod records;
 mod takeout;
 
@@ -139,7 +139,7 @@ impl WalletCache {
             .cloned()
     }
 
-    fn put_status(&self, holder_id: &str, record_id: &str, at: i64, report: Value) {
+    pub(crate) fn put_status(&self, holder_id: &str, record_id: &str, at: i64, report: Value) {
         if let Ok(mut cache) = self.status.lock() {
             if cache.len() >= STATUS_CAPACITY {
                 cache.retain(|_, (checked, _)| at - *checked < STATUS_TTL);
@@ -152,7 +152,7 @@ impl WalletCache {
     }
 
     /// Forgets a holder's statuses (erasure) or one record's (deletion).
-    fn forget(&self, holder_id: &str, record_id: Option<&str>) {
+    pub(crate) fn forget(&self, holder_id: &str, record_id: Option<&str>) {
         if let Ok(mut cache) = self.status.lock() {
             cache.retain(|(h, r), _| h != holder_id || record_id.is_some_and(|id| id != r));
         }

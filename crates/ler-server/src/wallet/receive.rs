@@ -51,6 +51,24 @@ pub(crate) async fn receive(
     bytes: Vec<u8>,
 ) -> Result<Received, AppError> {
     let now = state.now();
+    let record = verified_record(state, bytes).await?;
+    let key = data_key(state, holder)?;
+    let received = store_record(state, holder, &key, record).await?;
+    if received.created {
+        state.wallet.put_status(
+            &holder.id,
+            &received.record.id,
+            now,
+            received.record.report.clone(),
+        );
+    }
+    Ok(received)
+}
+
+/// Reads `bytes` as a credential (not a presentation) and verifies it: a new record with its
+/// report, not stored yet.
+pub(crate) async fn verified_record(state: &AppState, bytes: Vec<u8>) -> Result<Record, AppError> {
+    let now = state.now();
     let documents = state.documents;
     let status_cache = state.status_cache.clone();
     let (credential, report) = state
@@ -81,18 +99,12 @@ pub(crate) async fn receive(
             "this is not a credential: it names no issuer",
         ));
     }
-    let record = Record::new(ler_wallet::new_id("r")?, credential, &report, now)?;
-    let key = data_key(state, holder)?;
-    let received = store_record(state, holder, &key, record).await?;
-    if received.created {
-        state.wallet.put_status(
-            &holder.id,
-            &received.record.id,
-            now,
-            received.record.report.clone(),
-        );
-    }
-    Ok(received)
+    Ok(Record::new(
+        ler_wallet::new_id("r")?,
+        credential,
+        &report,
+        now,
+    )?)
 }
 
 /// Stores a record sealed under the holder's data key, unless the wallet has one with the same

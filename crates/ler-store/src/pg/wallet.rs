@@ -495,7 +495,14 @@ impl Db {
         .map_err(pg)?;
         // Deleting the grants waits for reads holding them; their log rows are then committed
         // and pseudonymized below with the rest.
-        for table in ["grants", "wallet_records", "holder_sessions"] {
+        for table in [
+            "grants",
+            "wallet_records",
+            "holder_sessions",
+            "holder_profiles",
+            "oauth_codes",
+            "oauth_tokens",
+        ] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE holder_id = $1"),
                 &[&holder_id],

@@ -502,7 +502,14 @@ impl Db {
                 [&holder_id],
             )
             .db()?;
-            for table in ["grants", "wallet_records", "holder_sessions"] {
+            for table in [
+                "grants",
+                "wallet_records",
+                "holder_sessions",
+                "holder_profiles",
+                "oauth_codes",
+                "oauth_tokens",
+            ] {
                 tx.execute(&format!("DELETE FROM {table} WHERE holder_id = ?1"), [&holder_id])
                     .db()?;
             }

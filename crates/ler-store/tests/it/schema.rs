@@ -7,7 +7,7 @@ use crate::harness::{TestDb, pg_client, postgres_url};
 /// Table name to its columns in order: (name, type class, nullable).
 type Schema = BTreeMap<String, Vec<(String, &'static str, bool)>>;
 
-const TABLES: [&str; 34] = [
+const TABLES: [&str; 41] = [
     "access_log",
     "achievements",
     "api_keys",
@@ -32,8 +32,12 @@ const TABLES: [&str; 34] = [
     "claim_tokens",
     "credentials",
     "grants",
+    "holder_profiles",
     "holder_sessions",
     "holders",
+    "oauth_clients",
+    "oauth_codes",
+    "oauth_tokens",
     "org_keys",
     "orgs",
     "schema_migrations",
@@ -42,6 +46,9 @@ const TABLES: [&str; 34] = [
     "status_lists",
     "users",
     "wallet_records",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhooks",
 ];
 
 fn class(declared: &str) -> &'static str {

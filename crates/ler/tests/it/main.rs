@@ -7,6 +7,7 @@ use ler_testdata::reference_dir;
 use serde_json::{Value, json};
 
 mod batch;
+mod demo;
 mod jwt_bake;
 mod sdjwt;
 mod serve;
