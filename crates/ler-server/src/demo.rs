@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 use crate::{AppError, AppState, admin, ids};
 
+mod cbo;
+
 /// The password of every demo login (staff and participants).
 pub const DEMO_PASSWORD: &str = "ler-demo-password";
 
@@ -296,6 +298,7 @@ pub async fn seed(state: &AppState) -> Result<Demo, AppError> {
 
     let mut participants = Vec::new();
     let mut share_link = None;
+    let mut wallets = Vec::new();
     for p in PEOPLE {
         // A wallet, signed in.
         let signup = call(
@@ -370,6 +373,7 @@ pub async fn seed(state: &AppState) -> Result<Demo, AppError> {
                 "startDate": start,
                 "hoursPerWeek": 40,
                 "location": {"type": ["Location"], "addressLocality": "Riverside", "addressRegion": "CA", "addressCountry": "US"},
+                "pay": {"type": ["Pay"], "amount": if title == "Inventory Clerk" { 20.25 } else { 18.75 }, "currency": "USD", "period": "Hour"},
             });
             if let Some(end) = end {
                 subject["endDate"] = end.into();
@@ -441,7 +445,16 @@ pub async fn seed(state: &AppState) -> Result<Demo, AppError> {
             share_link = given.json["shareUrl"].as_str().map(String::from);
         }
         participants.push((p.name.to_string(), p.email.to_string()));
+        wallets.push(cbo::Wallet {
+            name: p.name,
+            email: p.email,
+            headers: wallet,
+            csrf,
+            did,
+        });
     }
+    // Bridges' community program, run end to end (see `cbo`).
+    staff.push(cbo::seed(state, &keys, &wallets).await?);
     tracing::info!("demo pilot seeded");
     Ok(Demo {
         staff,

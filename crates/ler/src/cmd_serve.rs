@@ -140,6 +140,10 @@ fn run_demo(args: ServeArgs) -> anyhow::Result<()> {
             ));
         }
         text.push_str(&format!(
+            "5. Community programs (coach@bridges.example): {base}/console/programs\n     \
+             intake from a grant, a participant's plan, the dashboard, the outcome report\n"
+        ));
+        text.push_str(&format!(
             "\nData (throwaway): {}\nStop with Ctrl-C.\n",
             dir.display()
         ));

@@ -52,6 +52,12 @@ pub(crate) async fn require(
     ctx: &Ctx,
 ) -> Result<Result<Staff, Response>, AppError> {
     Ok(match staff(state, ctx).await? {
+        // A funder's account sees the outcome reports and nothing else.
+        Some(s)
+            if s.user.role == admin::FUNDER_ROLE && !ctx.path.starts_with("/console/outcomes") =>
+        {
+            Err(html::redirect("/console/outcomes"))
+        }
         Some(s) => Ok(s),
         None => Err(html::redirect(&format!(
             "/console/login?next={}",
@@ -84,14 +90,21 @@ pub(crate) fn console_page(ctx: &Ctx, staff: &Staff, title: &str, body: &str) ->
     let mut nav = String::from("<nav class=\"actions\" aria-label=\"");
     nav.push_str(&ctx.tx("console.nav_label"));
     nav.push_str("\">");
+    let funder = staff.user.role == admin::FUNDER_ROLE;
     for (href, key) in [
         ("/console", "console.home"),
         ("/console/issue", "console.issue"),
         ("/console/bulk", "console.bulk"),
         ("/console/records", "console.records"),
         ("/console/achievements", "console.achievements"),
+        ("/console/programs", "console.programs"),
+        ("/console/participants", "console.participants"),
+        ("/console/outcomes", "console.outcomes"),
         ("/console/org", "console.org"),
-    ] {
+    ]
+    .into_iter()
+    .filter(|(href, _)| !funder || *href == "/console/outcomes")
+    {
         let current = if ctx.path.split('?').next() == Some(href) {
             " aria-current=\"page\""
         } else {
@@ -280,6 +293,11 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
             "/console/achievements",
             "console.achievements",
             "console.achievements_text",
+        ),
+        (
+            "/console/programs",
+            "console.programs",
+            "console.programs_text",
         ),
     ] {
         let _ = write!(

@@ -12,6 +12,7 @@
 //! staff member's session cookie and CSRF token ([`api`]), so the rules live in one place.
 
 mod bulk;
+mod cbo;
 mod console;
 mod csv;
 mod form;
@@ -128,6 +129,29 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/bulk/{job}", get(bulk::job_page))
         .route("/console/bulk/{job}/start", post(bulk::start))
         .route("/console/bulk/{job}/progress", get(bulk::progress))
+        .route(
+            "/console/programs",
+            get(cbo::programs).post(cbo::program_create),
+        )
+        .route("/console/programs/new", get(cbo::program_new))
+        .route("/console/programs/import", post(cbo::import))
+        .route(
+            "/console/programs/{id}",
+            get(cbo::program).post(cbo::program_save),
+        )
+        .route("/console/programs/{id}/cohorts", post(cbo::cohort_save))
+        .route("/console/programs/{id}/enrol", post(cbo::enrol))
+        .route("/console/programs/{id}/dashboard", get(cbo::dashboard))
+        .route("/console/participants", get(cbo::participants))
+        .route("/console/participants/intake", post(cbo::intake))
+        .route("/console/participants/{id}", get(cbo::participant))
+        .route("/console/participants/{id}/correct", post(cbo::correct))
+        .route(
+            "/console/participants/{id}/plan",
+            get(cbo::plan).post(cbo::apply_plan),
+        )
+        .route("/console/outcomes", get(cbo::outcomes))
+        .route("/console/outcomes/{id}", get(cbo::report))
         .route("/me", get(wallet::home))
         .route("/me/login", post(wallet::login))
         .route("/me/signup", post(wallet::signup))
@@ -138,6 +162,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/me/grants", get(wallet::grants))
         .route("/me/grants/{id}/revoke", post(wallet::revoke))
         .route("/me/log", get(wallet::log))
+        .route("/me/programs", get(wallet::programs))
+        .route("/me/programs/consent", post(wallet::program_consent))
+        .route("/me/programs/job", post(wallet::program_job))
         .route("/me/data", get(wallet::data))
         .route("/me/claim/{token}", post(wallet::claim))
         .route("/wallet/claim/{token}", get(wallet::claim_page))

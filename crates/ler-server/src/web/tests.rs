@@ -115,6 +115,7 @@ fn keys_in_code() -> BTreeSet<String> {
         include_str!("verify.rs"),
         include_str!("console.rs"),
         include_str!("bulk.rs"),
+        include_str!("cbo.rs"),
         include_str!("qr.rs"),
         include_str!("wallet.rs"),
     ];

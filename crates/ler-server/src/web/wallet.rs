@@ -66,6 +66,7 @@ fn wallet_page(ctx: &Ctx, me: &Me, title: &str, body: &str) -> Response {
         ("/me/receive", "wallet.receive"),
         ("/me/share", "wallet.share"),
         ("/me/grants", "wallet.grants"),
+        ("/me/programs", "wallet.programs"),
         ("/me/log", "wallet.log"),
         ("/me/data", "wallet.data"),
     ] {
@@ -1035,6 +1036,64 @@ pub async fn revoke(
         return Ok(error_page(&ctx, answer.status, &answer.detail()));
     }
     Ok(html::redirect("/me/grants?done=revoked"))
+}
+
+/// `GET /me/programs`: the holder's programs — progress through each one's milestones — and
+/// their outcome consent.
+pub async fn programs(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let me = match require(&state, &ctx).await? {
+        Ok(m) => m,
+        Err(r) => return Ok(r),
+    };
+    let body = super::cbo::my_programs(&state, &ctx, &me.csrf, q.done.as_deref()).await?;
+    Ok(wallet_page(&ctx, &me, ctx.t("cbo.my_programs"), &body))
+}
+
+/// `POST /me/programs/consent`: grant, decline or withdraw outcome consent.
+pub async fn program_consent(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Form,
+) -> Result<Response, AppError> {
+    let body = super::cbo::consent_request(&form);
+    program_post(&state, &ctx, &form, "/wallet/programs/consent", &body).await
+}
+
+/// `POST /me/programs/job`: a job the holder reports (kept as unverified).
+pub async fn program_job(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: Form,
+) -> Result<Response, AppError> {
+    let body = super::cbo::job_request(&form);
+    program_post(&state, &ctx, &form, "/wallet/programs/outcomes", &body).await
+}
+
+async fn program_post(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &Form,
+    path: &str,
+    body: &Value,
+) -> Result<Response, AppError> {
+    let answer = api(
+        state,
+        Method::POST,
+        path,
+        &ctx.headers,
+        ctx.client,
+        Some(form.get("csrf")),
+        Some(body),
+    )
+    .await?;
+    if !answer.status.is_success() {
+        return Ok(error_page(ctx, answer.status, &answer.detail()));
+    }
+    Ok(html::redirect("/me/programs?done=consent"))
 }
 
 /// `GET /me/log`: every access to the holder's records.
