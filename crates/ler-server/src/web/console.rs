@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use ler_store::{CredentialQuery, Org, Scope, User};
 use serde::Deserialize;
@@ -207,11 +207,7 @@ pub async fn login(
             ),
         ));
     }
-    let mut res = html::redirect(&next);
-    for c in answer.headers.get_all(header::SET_COOKIE) {
-        res.headers_mut().append(header::SET_COOKIE, c.clone());
-    }
-    Ok(res)
+    Ok(super::with_cookies(html::redirect(&next), &answer))
 }
 
 /// `POST /console/logout`.
@@ -230,11 +226,10 @@ pub async fn logout(
         None,
     )
     .await?;
-    let mut res = html::redirect("/console/login");
-    for c in answer.headers.get_all(header::SET_COOKIE) {
-        res.headers_mut().append(header::SET_COOKIE, c.clone());
-    }
-    Ok(res)
+    Ok(super::with_cookies(
+        html::redirect("/console/login"),
+        &answer,
+    ))
 }
 
 /// Query carrying a notice to show (`?done=saved`).

@@ -379,6 +379,14 @@ pub(crate) async fn share_pages(
     }
 }
 
+/// `res` with the cookies the API answer set (sign-in, sign-out), passed on to the browser.
+pub(crate) fn with_cookies(mut res: Response, answer: &ApiAnswer) -> Response {
+    for c in answer.headers.get_all(header::SET_COOKIE) {
+        res.headers_mut().append(header::SET_COOKIE, c.clone());
+    }
+    res
+}
+
 /// An answer of the service's own API, called from a page.
 #[derive(Debug)]
 pub struct ApiAnswer {

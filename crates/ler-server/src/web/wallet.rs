@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use ler_store::Holder;
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::form::Form;
 use super::html::{self, esc, icon, input, notice, textarea};
-use super::{Ctx, api, api_bytes, error_page, qr, verify};
+use super::{Ctx, api, api_bytes, error_page, qr, verify, with_cookies};
 use crate::{AppError, AppState, ids};
 
 /// The wallet's session cookie (the wallet API's).
@@ -140,13 +140,6 @@ fn next_of(form: &Form) -> String {
             html::local_path(n) && (n.starts_with("/me") || n.starts_with("/wallet/claim/"))
         })
         .unwrap_or_else(|| "/me".into())
-}
-
-fn with_cookies(mut res: Response, answer: &super::ApiAnswer) -> Response {
-    for c in answer.headers.get_all(header::SET_COOKIE) {
-        res.headers_mut().append(header::SET_COOKIE, c.clone());
-    }
-    res
 }
 
 async fn sign(
