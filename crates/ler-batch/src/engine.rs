@@ -10,14 +10,14 @@
 //! links are marked `linked` only after the sink has durably recorded them; a rerun hands out
 //! a new link for an item a crash left `issued`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ler_connect::{Entry, IssueRow, RowError, Skip};
 use ler_proof::{Cryptosuite, Purpose as ProofPurpose, SignOptions};
-use ler_store::{BatchInsert, BatchStatus, ClaimToken, CredentialRow, Purpose, Store};
+use ler_store::{BatchInsert, BatchStatus, ClaimToken, CredentialRow, Holder, Purpose, Store};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -37,6 +37,11 @@ pub struct BatchOptions {
     /// which VC 2.0 allows but the 1EdTech OB 3.0 JSON Schema does not; without it, one
     /// revocation entry is written as an object.
     pub suspendable: bool,
+    /// Look up each recipient's wallet on this service, by DID (a wallet's DID is bound to its
+    /// key; its email is not verified, so email addresses get claim links): a row whose
+    /// recipient has one gets no claim link and its event names the wallet, for the caller
+    /// to deliver into. Reruns name it again (delivery is idempotent).
+    pub deliver: bool,
 }
 
 impl Default for BatchOptions {
@@ -46,6 +51,7 @@ impl Default for BatchOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             claim_seconds: None,
             suspendable: false,
+            deliver: false,
         }
     }
 }
@@ -68,8 +74,12 @@ pub enum Event<'a> {
         row: &'a IssueRow,
         /// The new credential's id.
         credential_id: &'a str,
+        /// The signed credential.
+        credential: &'a Value,
         /// Its claim link, when asked for.
         claim: Option<&'a ClaimLink>,
+        /// The recipient's wallet on this service, to deliver into ([`BatchOptions::deliver`]).
+        wallet: Option<&'a Holder>,
     },
     /// Issued by an earlier run (nothing new), with a new claim link when the earlier run's
     /// link was never recorded.
@@ -80,6 +90,8 @@ pub enum Event<'a> {
         credential_id: &'a str,
         /// A new claim link, when one was owed.
         claim: Option<&'a ClaimLink>,
+        /// The recipient's wallet on this service, to deliver into again.
+        wallet: Option<&'a Holder>,
     },
     /// Left out by the import.
     Skipped(&'a Skip),
@@ -122,10 +134,10 @@ pub struct Summary {
 pub async fn run(
     store: &Store,
     issuer: &Issuer,
-    entries: &mut dyn Iterator<Item = Entry>,
+    entries: &mut (dyn Iterator<Item = Entry> + Send),
     options: &BatchOptions,
     now: i64,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + Send),
 ) -> Result<Summary> {
     let mut summary = Summary::default();
     let size = options.batch_size.max(1);
@@ -250,6 +262,8 @@ struct Prepared {
     order: Vec<(usize, Option<ClaimLink>)>,
     /// Keys whose links this batch handed out again (already reported).
     linked_keys: Vec<String>,
+    /// The recipients' wallets, by DID ([`BatchOptions::deliver`]).
+    wallets: HashMap<String, Holder>,
 }
 
 /// Reports a stored batch, makes the sink durable, and marks the handed-out links.
@@ -258,7 +272,7 @@ async fn finish(
     issuer: &Issuer,
     p: Prepared,
     task: StoreTask,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + Send),
     summary: &mut Summary,
 ) -> Result<()> {
     let org_id = issuer.org.id;
@@ -269,12 +283,15 @@ async fn finish(
     let mut linked_keys = p.linked_keys;
     for ((item, (i, link)), stored) in items.iter().zip(&p.order).zip(stored) {
         let row = &p.rows[*i];
+        let wallet = wallet_of(&p.wallets, row);
         if stored {
             summary.issued += 1;
             sink.event(&Event::Issued {
                 row,
                 credential_id: &item.credential.id,
+                credential: &item.credential.json,
                 claim: link.as_ref(),
+                wallet,
             });
             if link.is_some() {
                 linked_keys.push(row.source_key.clone());
@@ -293,6 +310,7 @@ async fn finish(
                 row,
                 credential_id: &id,
                 claim: None,
+                wallet,
             });
         }
     }
@@ -303,6 +321,11 @@ async fn finish(
             .await?;
     }
     Ok(())
+}
+
+/// The wallet of `row`'s recipient, when [`BatchOptions::deliver`] found one.
+fn wallet_of<'w>(wallets: &'w HashMap<String, Holder>, row: &IssueRow) -> Option<&'w Holder> {
+    row.recipient.did.as_deref().and_then(|d| wallets.get(d))
 }
 
 fn row_error(row: &IssueRow, column: Option<&str>, message: String) -> RowError {
@@ -345,7 +368,7 @@ async fn prepare(
     batch: Vec<IssueRow>,
     options: &BatchOptions,
     now: i64,
-    sink: &mut dyn Sink,
+    sink: &mut (dyn Sink + Send),
     summary: &mut Summary,
 ) -> Result<Prepared> {
     let org_id = issuer.org.id;
@@ -357,6 +380,16 @@ async fn prepare(
         .into_iter()
         .map(|i| (i.source_key.clone(), i))
         .collect();
+    let mut wallets = HashMap::new();
+    if options.deliver {
+        for did in batch.iter().filter_map(|r| r.recipient.did.as_deref()) {
+            if !wallets.contains_key(did)
+                && let Some(h) = store.holder_by_did(did).await?
+            {
+                wallets.insert(did.to_owned(), h);
+            }
+        }
+    }
 
     // Sort the rows: issued before (maybe owed a link), wrong, or to issue now.
     let mut seen = HashSet::new();
@@ -378,8 +411,9 @@ async fn prepare(
         }
         if let Some(item) = existing.get(&row.source_key) {
             summary.already_issued += 1;
+            let wallet = wallet_of(&wallets, row);
             match claim_expiry {
-                Some(exp) if item.status == BatchStatus::Issued => {
+                Some(exp) if item.status == BatchStatus::Issued && wallet.is_none() => {
                     let (link, token) = new_claim(issuer, &item.credential_id, exp)?;
                     relinks.push((row, item.credential_id.clone(), link, token));
                 }
@@ -387,29 +421,15 @@ async fn prepare(
                     row,
                     credential_id: &item.credential_id,
                     claim: None,
+                    wallet,
                 }),
             }
             continue;
         }
-        match issuer.achievement(&row.achievement_ref) {
-            Some(a) => todo.push((index, row, a)),
-            None => {
+        match issuer.find(row) {
+            Ok(a) => todo.push((index, row, a)),
+            Err(e) => {
                 summary.errors += 1;
-                let r = &row.achievement_ref;
-                let what = match (&r.id, &r.name) {
-                    (Some(id), Some(name)) if id != name => format!("{id:?} ({name:?})"),
-                    (Some(one), _) => format!("{one:?}"),
-                    (None, Some(one)) => format!("{one:?}"),
-                    (None, None) => "the achievement".to_owned(),
-                };
-                let e = row_error(
-                    row,
-                    Some("achievement"),
-                    format!(
-                        "{what} is not in the achievements catalog of {} (by id, otherIdentifier or name)",
-                        issuer.org.slug
-                    ),
-                );
                 sink.event(&Event::Error(&e));
             }
         }
@@ -424,6 +444,7 @@ async fn prepare(
                 row,
                 credential_id: id,
                 claim: Some(link),
+                wallet: None,
             });
             linked_keys.push(row.source_key.clone());
         }
@@ -471,9 +492,17 @@ async fn prepare(
                 }
             };
             let claim = match claim_expiry {
-                Some(exp) => Some(new_claim(issuer, &id, exp)?),
-                None => None,
+                Some(exp) if wallet_of(&wallets, row).is_none() => {
+                    Some(new_claim(issuer, &id, exp)?)
+                }
+                _ => None,
             };
+            let event = crate::webhook_event(
+                &issuer.org,
+                crate::RECORD_ISSUED,
+                crate::issued_data(&json),
+                now,
+            )?;
             items.push(BatchInsert {
                 source_key: row.source_key.clone(),
                 credential: CredentialRow {
@@ -492,6 +521,7 @@ async fn prepare(
                     issued_at: now,
                 },
                 claim: claim.as_ref().map(|c| c.1.clone()),
+                event: Some(event),
             });
             order.push((*index, claim.map(|c| c.0)));
         }
@@ -500,6 +530,7 @@ async fn prepare(
             items,
             order,
             linked_keys,
+            wallets,
         });
     }
     Ok(Prepared {
@@ -507,6 +538,7 @@ async fn prepare(
         items: Vec::new(),
         order: Vec::new(),
         linked_keys,
+        wallets,
     })
 }
 

@@ -8,7 +8,9 @@
 //! The principal types are [`Issuer`] (an organization ready to sign: its decrypted key, its
 //! catalog, its status list URLs) and [`run`], the engine, which reports what happens to each
 //! row through a [`Sink`]. Signing runs on `threads` OS threads; memory stays bounded by the
-//! batch size, whatever the input's length.
+//! batch size, whatever the input's length. Each stored credential's `record.issued` webhook
+//! event ([`webhook_event`]) goes into the outbox in the same transaction; recipients whose
+//! wallet is on this service can be named for delivery ([`BatchOptions::deliver`]).
 //!
 //! **Architecture invariant:** the same issuing rules as the service: eddsa-rdfc-2022 with the
 //! organization's active key (decrypted under the KEK, checked against its public key), a
@@ -19,10 +21,12 @@
 mod clr;
 mod credential;
 mod engine;
+mod events;
 mod org;
 
 pub use clr::{ClrOptions, transcript};
 pub use engine::{BatchOptions, ClaimLink, Event, Sink, Summary, run};
+pub use events::{RECORD_ISSUED, RECORD_REVOKED, RECORD_SHARED, issued_data, webhook_event};
 pub use org::{
     Issuer, LIST_SIZE, active_key_record, active_org_key, claim_url, open_org_key, status_entry,
     status_list_url,

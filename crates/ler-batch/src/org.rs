@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use ler_connect::{Entry, RowError};
 use ler_crypto::{Kek, KeyPair, parse_key};
 use ler_store::{Org, OrgKey, Store};
 use serde_json::Value;
@@ -151,6 +152,39 @@ impl Issuer {
                     .and_then(|n| self.by_name.get(&n.trim().to_lowercase()))
             })
             .cloned()
+    }
+
+    /// The catalog achievement `row` awards, or the row's error when the catalog has none.
+    pub fn find(&self, row: &ler_connect::IssueRow) -> std::result::Result<Arc<Value>, RowError> {
+        self.achievement(&row.achievement_ref).ok_or_else(|| {
+            let r = &row.achievement_ref;
+            let what = match (&r.id, &r.name) {
+                (Some(id), Some(name)) if id != name => format!("{id:?} ({name:?})"),
+                (Some(one), _) => format!("{one:?}"),
+                (None, Some(one)) => format!("{one:?}"),
+                (None, None) => "the achievement".to_owned(),
+            };
+            RowError {
+                row: row.row,
+                column: Some("achievement".into()),
+                message: format!(
+                    "{what} is not in the achievements catalog of {} (by id, otherIdentifier or name)",
+                    self.org.slug
+                ),
+            }
+        })
+    }
+
+    /// An import's entries with every row whose achievement the catalog lacks turned into an
+    /// error, as the engine will report it: what a preview shows.
+    pub fn check(&self, entry: Entry) -> Entry {
+        match entry {
+            Entry::Issue(row) => match self.find(&row) {
+                Ok(_) => Entry::Issue(row),
+                Err(e) => Entry::Error(e),
+            },
+            other => other,
+        }
     }
 
     /// The URL of one of the organization's status lists.

@@ -144,6 +144,7 @@ struct BoundMapping {
     skip_blank: Vec<(usize, String)>,
     email: Option<Bound>,
     did: Option<Bound>,
+    email_or_did: Option<Bound>,
     name: Option<Bound>,
     identifier: Option<Bound>,
     achievement_id: Option<Bound>,
@@ -199,6 +200,7 @@ pub fn csv<R: Read>(reader: R, mapping: &Mapping) -> Result<CsvRows<R>, ConnectE
         skip_blank,
         email: bind(&mapping.email, &header)?,
         did: bind(&mapping.did, &header)?,
+        email_or_did: bind(&mapping.email_or_did, &header)?,
         name: bind(&mapping.name, &header)?,
         identifier: bind(&mapping.identifier, &header)?,
         achievement_id: bind(&mapping.achievement_id, &header)?,
@@ -212,9 +214,9 @@ pub fn csv<R: Read>(reader: R, mapping: &Mapping) -> Result<CsvRows<R>, ConnectE
         valid_until: bind(&mapping.valid_until, &header)?,
         date_order: mapping.date_order,
     };
-    if m.email.is_none() && m.did.is_none() && m.identifier.is_none() {
+    if m.email.is_none() && m.did.is_none() && m.email_or_did.is_none() && m.identifier.is_none() {
         return Err(ConnectError::Mapping(format!(
-            "none of the recipient's columns (email, did, identifier) is in the header: {}",
+            "none of the recipient's columns (email, did, email_or_did, identifier) is in the header: {}",
             header.join(", ")
         )));
     }
@@ -308,11 +310,22 @@ impl BoundMapping {
                 Err(e) => return error(row, column.as_deref(), e),
             }
         }
+        if let Some((text, column)) = render(&self.email_or_did, None) {
+            let checked = if text.trim_start().starts_with("did:") {
+                did(&text).map(|d| recipient.did = Some(d))
+            } else {
+                email(&text).map(|e| recipient.email = Some(e))
+            };
+            if let Err(e) = checked {
+                return error(row, column.as_deref(), e);
+            }
+        }
         recipient.name = render(&self.name, None).map(|(t, _)| t);
         recipient.identifier = render(&self.identifier, None).map(|(t, _)| t);
         if recipient.key().is_none() {
             let column = col(&self.email)
                 .or_else(|| col(&self.did))
+                .or_else(|| col(&self.email_or_did))
                 .or_else(|| col(&self.identifier));
             return error(
                 row,

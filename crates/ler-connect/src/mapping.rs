@@ -14,6 +14,7 @@
 //! [recipient]
 //! email = "{Email address}"
 //! did = "{DID}"
+//! email_or_did = "{Recipient}"          # one column holding either, told apart by its form
 //! name = "{First name} {Last name}"
 //! identifier = "{ID number}"
 //! [achievement]
@@ -75,6 +76,7 @@ impl Preset {
                     identifier: t("{SIS User ID}"),
                     email: t("{SIS Login ID}"),
                     did: None,
+                    email_or_did: None,
                 }),
                 result: Some(ResultFile {
                     score: t("{Final Score}"),
@@ -92,6 +94,7 @@ impl Preset {
                     name: t("{First name} {Last name}"),
                     identifier: t("{ID number}"),
                     did: None,
+                    email_or_did: None,
                 }),
                 result: Some(ResultFile {
                     score: t("{Course total (Real)}"),
@@ -107,6 +110,7 @@ impl Preset {
                     name: t("{Name}"),
                     identifier: None,
                     did: None,
+                    email_or_did: None,
                 }),
                 result: Some(ResultFile {
                     status: t("completed"),
@@ -141,6 +145,7 @@ struct MappingFile {
 struct RecipientFile {
     email: Option<String>,
     did: Option<String>,
+    email_or_did: Option<String>,
     name: Option<String>,
     identifier: Option<String>,
 }
@@ -186,6 +191,7 @@ pub struct Mapping {
     pub(crate) skip_blank: Vec<String>,
     pub(crate) email: Option<Field>,
     pub(crate) did: Option<Field>,
+    pub(crate) email_or_did: Option<Field>,
     pub(crate) name: Option<Field>,
     pub(crate) identifier: Option<Field>,
     pub(crate) achievement_id: Option<Field>,
@@ -300,6 +306,7 @@ impl Mapping {
             skip_blank: file.skip_blank.or(base.skip_blank).unwrap_or_default(),
             email: pick(r.email.as_ref(), br.email.as_ref(), false)?,
             did: pick(r.did.as_ref(), br.did.as_ref(), false)?,
+            email_or_did: pick(r.email_or_did.as_ref(), br.email_or_did.as_ref(), false)?,
             name: pick(r.name.as_ref(), br.name.as_ref(), false)?,
             identifier: pick(r.identifier.as_ref(), br.identifier.as_ref(), false)?,
             achievement_id: pick(a.id.as_ref(), None, false)?,
@@ -313,9 +320,14 @@ impl Mapping {
             valid_until: pick(d.valid_until.as_ref(), bd.valid_until.as_ref(), false)?,
             date_order: d.order.or(bd.order),
         };
-        if mapping.email.is_none() && mapping.did.is_none() && mapping.identifier.is_none() {
+        if mapping.email.is_none()
+            && mapping.did.is_none()
+            && mapping.email_or_did.is_none()
+            && mapping.identifier.is_none()
+        {
             return Err(ConnectError::Mapping(
-                "the recipient needs an email, a did or an identifier column".into(),
+                "the recipient needs an email, a did, an email_or_did or an identifier column"
+                    .into(),
             ));
         }
         if mapping.achievement_id.is_none() && mapping.achievement_name.is_none() {

@@ -66,6 +66,23 @@ pub struct BatchInsert {
     pub credential: CredentialRow,
     /// A claim token to store with it (its `credential_id` is the credential's).
     pub claim: Option<ClaimToken>,
+    /// A webhook event to put in the outbox with it, for each of the organization's
+    /// subscriptions that wants its type: in the same transaction, so an event goes out
+    /// exactly when its credential is stored.
+    pub event: Option<OutboxEvent>,
+}
+
+/// A webhook event, before it is fanned out to the subscriptions that want it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// `record.issued`, …
+    pub event_type: String,
+    /// The event's unique id (deliveries are keyed by it and the subscription).
+    pub event_id: String,
+    /// The JSON body every subscription receives.
+    pub payload: String,
+    /// Seconds since the epoch.
+    pub created_at: i64,
 }
 
 /// An allocated status entry.

@@ -317,7 +317,7 @@ mod oauth;
 mod wallet;
 mod webhooks;
 
-pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus};
+pub use batch::{Allocation, BatchInsert, BatchItem, BatchStatus, OutboxEvent};
 pub use cbo::{
     CohortRow, ConsentRow, CorrectionRow, EnrolmentRow, FrameworkRow, OccupationRow, OutcomeRow,
     ParticipantRow, ProfileRow, ProgramRow, ProgressRow, ReleaseRow, SkillRow,

@@ -208,7 +208,7 @@ impl<R: Read> Read for Counting<R> {
 fn entries(
     args: &IssueArgs,
     read: &Arc<AtomicU64>,
-) -> anyhow::Result<(Box<dyn Iterator<Item = Entry>>, u64)> {
+) -> anyhow::Result<(Box<dyn Iterator<Item = Entry> + Send>, u64)> {
     let format = Format::parse(&args.format).with_context(|| {
         format!(
             "unknown format {:?}: use csv, xapi or oneroster",
@@ -412,11 +412,13 @@ impl Sink for CliSink {
                 row,
                 credential_id,
                 claim,
+                ..
             }
             | Event::AlreadyIssued {
                 row,
                 credential_id,
                 claim,
+                ..
             } => self.link(row, credential_id, *claim),
             Event::Skipped(_) => {}
             Event::Error(e) => {

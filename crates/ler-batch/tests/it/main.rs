@@ -81,13 +81,28 @@ struct Recorder {
 impl Sink for Recorder {
     fn event(&mut self, event: &Event<'_>) {
         self.lines.push(match event {
-            Event::Issued { row, claim, .. } => {
+            Event::Issued {
+                row,
+                claim,
+                wallet,
+                credential,
+                credential_id,
+            } => {
+                assert_eq!(credential["id"], *credential_id);
                 self.links.extend(claim.map(|c| (*c).clone()));
-                format!("issued {}", row.source_key)
+                match wallet {
+                    Some(h) => format!("issued {} into {}", row.source_key, h.id),
+                    None => format!("issued {}", row.source_key),
+                }
             }
-            Event::AlreadyIssued { row, claim, .. } => {
+            Event::AlreadyIssued {
+                row, claim, wallet, ..
+            } => {
                 self.links.extend(claim.map(|c| (*c).clone()));
-                format!("already {}", row.source_key)
+                match wallet {
+                    Some(h) => format!("already {} into {}", row.source_key, h.id),
+                    None => format!("already {}", row.source_key),
+                }
             }
             Event::Skipped(s) => format!("skipped {}", s.row),
             Event::Error(e) => format!("error {e}"),
@@ -120,11 +135,23 @@ async fn issues_once_per_source_key_with_claim_links() {
     let kek = Kek::generate();
     let (_tmp, store) = setup("once", &kek).await;
     let issuer = Issuer::load(&store, &kek, "acme", BASE).await.unwrap();
+    store
+        .create_webhook(&ler_store::Webhook {
+            id: "wh_1".into(),
+            org_id: issuer.org.id,
+            url: "https://hooks.example/in".into(),
+            events: vec![ler_batch::RECORD_ISSUED.into()],
+            secret: b"sealed".to_vec(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
     let options = BatchOptions {
         batch_size: 2,
         threads: 2,
         claim_seconds: Some(86_400),
         suspendable: true,
+        deliver: false,
     };
     let mut sink = Recorder::default();
     let summary = ler_batch::run(
@@ -181,6 +208,22 @@ async fn issues_once_per_source_key_with_claim_links() {
     .unwrap();
     assert_eq!((summary.issued, summary.already_issued), (0, 4));
     assert!(again.links.is_empty());
+    // One record.issued event per credential, queued with it; the rerun queued none.
+    let queued = store.webhook_deliveries("wh_1", 100).await.unwrap();
+    assert_eq!(queued.len(), 3);
+    let mut named: Vec<String> = queued
+        .iter()
+        .map(|(d, _)| {
+            let p: serde_json::Value = serde_json::from_str(&d.payload).unwrap();
+            assert_eq!(p["type"], "record.issued");
+            assert_eq!(p["id"], d.event_id);
+            assert_eq!(p["organization"]["slug"], "acme");
+            p["data"]["credentialId"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    named.sort();
+    named.dedup();
+    assert_eq!(named.len(), 3);
     let issued = store
         .recipient_credentials(issuer.org.id, "ana@example.org")
         .await
@@ -314,4 +357,74 @@ async fn transcript_is_a_valid_signed_clr_with_associations() {
         .err()
         .unwrap();
     assert!(matches!(err, ler_batch::BatchError::NotFound(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_the_wallets_of_recipients_with_one_instead_of_a_claim_link() {
+    let kek = Kek::generate();
+    let (_tmp, store) = setup("wallets", &kek).await;
+    let issuer = Issuer::load(&store, &kek, "acme", BASE).await.unwrap();
+    let did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+    store
+        .create_holder(&ler_store::Holder {
+            id: "h_ana".into(),
+            email: "ana@example.org".into(),
+            password_hash: "x".into(),
+            did: did.into(),
+            encrypted_key: "{}".into(),
+            wrapped_data_key: vec![0; 8],
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    // Ana by DID has a wallet here; Ben's DID has none; Ana by email alone gets a link (the
+    // wallet's email is not verified).
+    let csv = format!(
+        "Who,Course,Key\n{did},Forklift Safety,k1\ndid:key:z6MkNoWalletHere,Forklift Safety,k2\nana@example.org,Forklift Safety,k3\n"
+    );
+    let mapping = Mapping::from_toml(
+        "source_key = \"{Key}\"\n[recipient]\nemail_or_did = \"{Who}\"\n[achievement]\nname = \"{Course}\"\n",
+    )
+    .unwrap();
+    let options = BatchOptions {
+        batch_size: 10,
+        threads: 1,
+        claim_seconds: Some(86_400),
+        suspendable: false,
+        deliver: true,
+    };
+    let entries = || -> Vec<Entry> { import::csv(csv.as_bytes(), &mapping).unwrap().collect() };
+    let mut sink = Recorder::default();
+    ler_batch::run(
+        &store,
+        &issuer,
+        &mut entries().into_iter(),
+        &options,
+        NOW,
+        &mut sink,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sink.lines,
+        ["issued k1 into h_ana", "issued k2", "issued k3"]
+    );
+    assert_eq!(sink.links.len(), 2);
+    // A rerun names the wallet again (delivery is idempotent) and owes no link to anyone.
+    let mut again = Recorder::default();
+    ler_batch::run(
+        &store,
+        &issuer,
+        &mut entries().into_iter(),
+        &options,
+        NOW,
+        &mut again,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.lines,
+        ["already k1 into h_ana", "already k2", "already k3"]
+    );
+    assert!(again.links.is_empty());
 }

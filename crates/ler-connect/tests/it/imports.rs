@@ -324,3 +324,47 @@ fn reads_the_reference_examples() {
         rows.join("\n")
     );
 }
+
+#[test]
+fn one_column_can_hold_an_email_or_a_did() {
+    let mapping = Mapping::from_toml(
+        r#"
+        source_key = "{recipient}:{=achievement}"
+        [recipient]
+        email_or_did = "{recipient}"
+        [achievement]
+        id = "{achievement}"
+        "#,
+    )
+    .expect("mapping");
+    let csv = "recipient,achievement\n\
+               Ana@Example.org,forklift\n\
+               did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK,forklift\n\
+               not-an-email,forklift\n\
+               did:Bad,forklift\n";
+    let rows: Vec<Entry> = import::csv(csv.as_bytes(), &mapping)
+        .expect("reader")
+        .collect();
+    let Entry::Issue(ana) = &rows[0] else {
+        panic!("{:?}", rows[0])
+    };
+    assert_eq!(ana.recipient.email.as_deref(), Some("ana@example.org"));
+    assert_eq!(ana.recipient.did, None);
+    let Entry::Issue(did) = &rows[1] else {
+        panic!("{:?}", rows[1])
+    };
+    assert!(
+        did.recipient
+            .did
+            .as_deref()
+            .is_some_and(|d| d.starts_with("did:key:"))
+    );
+    assert_eq!(did.recipient.email, None);
+    for (bad, what) in [(&rows[2], "not an email address"), (&rows[3], "not a DID")] {
+        let Entry::Error(e) = bad else {
+            panic!("{bad:?}")
+        };
+        assert_eq!(e.column.as_deref(), Some("recipient"));
+        assert!(e.message.contains(what), "{e}");
+    }
+}

@@ -32,12 +32,7 @@ use crate::auth::authorize;
 use crate::body::Body;
 use crate::{AppError, AppState, ids};
 
-/// A record was issued by the organization.
-pub const RECORD_ISSUED: &str = "record.issued";
-/// A holder shared records with the organization (a wallet grant naming it).
-pub const RECORD_SHARED: &str = "record.shared";
-/// A record the organization issued was revoked.
-pub const RECORD_REVOKED: &str = "record.revoked";
+pub use ler_batch::{RECORD_ISSUED, RECORD_REVOKED, RECORD_SHARED};
 /// Every event a subscription can ask for.
 pub const EVENTS: [&str; 3] = [RECORD_ISSUED, RECORD_SHARED, RECORD_REVOKED];
 /// Most subscriptions per organization.
@@ -261,19 +256,11 @@ pub async fn deliveries(
 /// written is logged, not failed: the write that caused it has committed already.
 async fn emit(state: &AppState, org: &Org, event_type: &str, data: Value) {
     let written = async {
-        let event_id = ler_wallet::new_id("ev")?;
-        let now = state.now();
-        let payload = json!({
-            "id": event_id,
-            "type": event_type,
-            "created": ids::format_datetime(now),
-            "organization": {"slug": org.slug, "id": org.did},
-            "data": data,
-        })
-        .to_string();
+        let e = ler_batch::webhook_event(org, event_type, data, state.now())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let n = state
             .store
-            .enqueue_webhook_event(org.id, event_type, &event_id, &payload, now)
+            .enqueue_webhook_event(org.id, event_type, &e.event_id, &e.payload, e.created_at)
             .await?;
         Ok::<_, AppError>(n)
     };
@@ -291,14 +278,13 @@ async fn emit(state: &AppState, org: &Org, event_type: &str, data: Value) {
 
 /// `record.issued`: `org` issued `credential` (signed).
 pub(crate) async fn issued(state: &AppState, org: &Org, credential: &Value) {
-    let subject = credential.get("credentialSubject");
-    let data = json!({
-        "credentialId": credential.get("id"),
-        "recipient": subject.and_then(|s| s.get("id")),
-        "achievementId": subject.and_then(|s| s.get("achievement")).and_then(|a| a.get("id")),
-        "issued": credential.get("validFrom").or_else(|| credential.get("issuanceDate")),
-    });
-    emit(state, org, RECORD_ISSUED, data).await;
+    emit(
+        state,
+        org,
+        RECORD_ISSUED,
+        ler_batch::issued_data(credential),
+    )
+    .await;
 }
 
 /// `record.revoked`: a credential of the organization was revoked.

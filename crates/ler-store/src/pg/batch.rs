@@ -108,10 +108,27 @@ impl Db {
         check_batch(org_id, items)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(pg)?;
+        let hooks = if items.iter().any(|i| i.event.is_some()) {
+            super::webhooks::hooks_of(&tx, org_id).await?
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let d = CredentialDerived::of(&item.credential)?;
-            out.push(insert_item(&tx, org_id, item, &d).await?);
+            let stored = insert_item(&tx, org_id, item, &d).await?;
+            if stored && let Some(e) = &item.event {
+                super::webhooks::fan_out(
+                    &tx,
+                    &hooks,
+                    &e.event_type,
+                    &e.event_id,
+                    &e.payload,
+                    e.created_at,
+                )
+                .await?;
+            }
+            out.push(stored);
         }
         tx.commit().await.map_err(pg)?;
         Ok(out)

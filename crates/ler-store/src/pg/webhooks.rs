@@ -108,29 +108,7 @@ impl Db {
         }
         let tx = conn.transaction().await.map_err(pg)?;
         let hooks = hooks_of(&tx, org_id).await?;
-        let mut count = 0;
-        for h in hooks
-            .iter()
-            .filter(|h| h.events.iter().any(|e| e == event_type))
-        {
-            tx.execute(
-                &format!(
-                    "INSERT INTO webhook_deliveries ({DELIVERY}) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, NULL, $6, NULL)"
-                ),
-                &[
-                    &delivery_id(event_id, &h.id),
-                    &h.id,
-                    &event_id,
-                    &event_type,
-                    &payload,
-                    &now,
-                ],
-            )
-            .await
-            .or_conflict(|| format!("delivery of event {event_id}"))?;
-            count += 1;
-        }
+        let count = fan_out(&tx, &hooks, event_type, event_id, payload, now).await?;
         tx.commit().await.map_err(pg)?;
         Ok(count)
     }
@@ -252,7 +230,43 @@ impl Db {
     }
 }
 
-async fn hooks_of<C: GenericClient>(client: &C, org_id: i64) -> Result<Vec<Webhook>> {
+/// Puts an event in the outbox once for each of `hooks` that wants its type; the number of
+/// deliveries written.
+pub(crate) async fn fan_out<C: GenericClient>(
+    tx: &C,
+    hooks: &[Webhook],
+    event_type: &str,
+    event_id: &str,
+    payload: &str,
+    now: i64,
+) -> Result<usize> {
+    let mut count = 0;
+    for h in hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == event_type))
+    {
+        tx.execute(
+            &format!(
+                "INSERT INTO webhook_deliveries ({DELIVERY}) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, NULL, $6, NULL)"
+            ),
+            &[
+                &delivery_id(event_id, &h.id),
+                &h.id,
+                &event_id,
+                &event_type,
+                &payload,
+                &now,
+            ],
+        )
+        .await
+        .or_conflict(|| format!("delivery of event {event_id}"))?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub(crate) async fn hooks_of<C: GenericClient>(client: &C, org_id: i64) -> Result<Vec<Webhook>> {
     client
         .query(
             &format!("SELECT {HOOK} FROM webhooks WHERE org_id = $1 ORDER BY created_at, id"),

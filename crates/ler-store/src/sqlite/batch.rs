@@ -119,9 +119,25 @@ impl Db {
             .collect::<Result<Vec<_>>>()?;
         let items = items.to_vec();
         self.write_tx(move |tx| {
+            let hooks = if items.iter().any(|i| i.event.is_some()) {
+                super::webhooks::hooks_of(tx, org_id)?
+            } else {
+                Vec::new()
+            };
             let mut out = Vec::with_capacity(items.len());
             for (item, d) in items.iter().zip(&derived) {
-                out.push(insert_item(tx, org_id, item, d)?);
+                let stored = insert_item(tx, org_id, item, d)?;
+                if stored && let Some(e) = &item.event {
+                    super::webhooks::fan_out(
+                        tx,
+                        &hooks,
+                        &e.event_type,
+                        &e.event_id,
+                        &e.payload,
+                        e.created_at,
+                    )?;
+                }
+                out.push(stored);
             }
             Ok(out)
         })

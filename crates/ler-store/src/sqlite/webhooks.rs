@@ -114,26 +114,7 @@ impl Db {
         }
         self.write_tx(move |tx| {
             let hooks = hooks_of(tx, org_id)?;
-            let mut count = 0;
-            for h in hooks.iter().filter(|h| h.events.contains(&event_type)) {
-                tx.execute(
-                    &format!(
-                        "INSERT INTO webhook_deliveries ({DELIVERY}) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, NULL, NULL, ?6, NULL)"
-                    ),
-                    params![
-                        delivery_id(&event_id, &h.id),
-                        h.id,
-                        event_id,
-                        event_type,
-                        payload,
-                        now
-                    ],
-                )
-                .or_conflict(|| format!("delivery of event {event_id}"))?;
-                count += 1;
-            }
-            Ok(count)
+            fan_out(tx, &hooks, &event_type, &event_id, &payload, now)
         })
         .await
     }
@@ -243,7 +224,42 @@ impl Db {
     }
 }
 
-fn hooks_of(conn: &Connection, org_id: i64) -> Result<Vec<Webhook>> {
+/// Puts an event in the outbox once for each of `hooks` that wants its type; the number of
+/// deliveries written.
+pub(crate) fn fan_out(
+    tx: &Connection,
+    hooks: &[Webhook],
+    event_type: &str,
+    event_id: &str,
+    payload: &str,
+    now: i64,
+) -> Result<usize> {
+    let mut count = 0;
+    for h in hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == event_type))
+    {
+        tx.execute(
+            &format!(
+                "INSERT INTO webhook_deliveries ({DELIVERY}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, NULL, NULL, ?6, NULL)"
+            ),
+            params![
+                delivery_id(event_id, &h.id),
+                h.id,
+                event_id,
+                event_type,
+                payload,
+                now
+            ],
+        )
+        .or_conflict(|| format!("delivery of event {event_id}"))?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub(crate) fn hooks_of(conn: &Connection, org_id: i64) -> Result<Vec<Webhook>> {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {HOOK} FROM webhooks WHERE org_id = ?1 ORDER BY created_at, id"

@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use ler_store::{BatchInsert, BatchStatus, ClaimToken, CredentialRow, Purpose, Store};
+use ler_store::{
+    BatchInsert, BatchStatus, ClaimToken, CredentialRow, OutboxEvent, Purpose, Store, Webhook,
+};
 use serde_json::json;
 
 use crate::harness::org;
@@ -11,6 +13,7 @@ conformance!(
     allocates_many_indexes_across_lists,
     a_source_key_maps_to_one_credential,
     links_stored_items_and_finds_by_recipient,
+    a_batch_queues_its_events_with_its_credentials,
 );
 
 fn ids(n: usize) -> Vec<String> {
@@ -82,7 +85,73 @@ fn item(org_id: i64, key: &str, id: &str, claim: bool) -> BatchInsert {
             credential_id: id.to_owned(),
             expires_at: 1_000,
         }),
+        event: None,
     }
+}
+
+fn with_event(mut item: BatchInsert, event_id: &str) -> BatchInsert {
+    item.event = Some(OutboxEvent {
+        event_type: "record.issued".into(),
+        event_id: event_id.into(),
+        payload: format!("{{\"id\":\"{event_id}\"}}"),
+        created_at: 50,
+    });
+    item
+}
+
+async fn a_batch_queues_its_events_with_its_credentials(store: &Store) {
+    let acme = org(store, "acme").await;
+    for (id, events) in [
+        ("wh_issued", vec!["record.issued".to_owned()]),
+        ("wh_revoked", vec!["record.revoked".to_owned()]),
+    ] {
+        store
+            .create_webhook(&Webhook {
+                id: id.into(),
+                org_id: acme.id,
+                url: format!("https://hooks.example/{id}"),
+                events,
+                secret: b"sealed".to_vec(),
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+    }
+    let stored = store
+        .insert_batch(
+            acme.id,
+            &[
+                with_event(item(acme.id, "row-1", "urn:uuid:e1", false), "ev_1"),
+                item(acme.id, "row-2", "urn:uuid:e2", false),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored, [true, true]);
+    // A rerun of row 1 stores nothing, so it queues nothing either.
+    let again = store
+        .insert_batch(
+            acme.id,
+            &[with_event(
+                item(acme.id, "row-1", "urn:uuid:e3", false),
+                "ev_3",
+            )],
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, [false]);
+    let queued = store.webhook_deliveries("wh_issued", 10).await.unwrap();
+    let ids: Vec<&str> = queued.iter().map(|(d, _)| d.event_id.as_str()).collect();
+    assert_eq!(ids, ["ev_1"]);
+    assert_eq!(queued[0].0.payload, "{\"id\":\"ev_1\"}");
+    assert_eq!(queued[0].0.next_attempt_at, 50);
+    assert!(
+        store
+            .webhook_deliveries("wh_revoked", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn a_source_key_maps_to_one_credential(store: &Store) {

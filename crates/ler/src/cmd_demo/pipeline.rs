@@ -697,6 +697,7 @@ impl Sink for Collect {
                 row,
                 credential_id,
                 claim: Some(claim),
+                ..
             } => self.links.push(Participant {
                 name: display_name(row.recipient.name.as_deref().unwrap_or_default()),
                 email: row.recipient.email.clone().unwrap_or_default(),
