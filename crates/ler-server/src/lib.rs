@@ -16,6 +16,7 @@
 
 pub mod admin;
 mod auth;
+pub mod batch;
 mod body;
 mod catalog;
 mod cbo;

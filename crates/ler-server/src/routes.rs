@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::wallet::routes(&state))
         .merge(crate::ob3::routes(&state))
         .merge(crate::webhooks::routes())
+        .merge(crate::batch::routes())
         .merge(crate::cbo::routes())
         .layer(from_fn_with_state(state.clone(), crate::web::share_pages))
         .layer(DefaultBodyLimit::disable())

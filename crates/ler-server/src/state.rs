@@ -91,8 +91,8 @@ pub struct AppState {
     pub(crate) status_cache: Arc<ler_verify::StatusListCache>,
     /// Threads for verifying and signing.
     pub(crate) pool: Arc<crate::pool::Pool>,
-    /// The web pages' in-memory state (bulk-issue jobs).
-    pub(crate) web: Arc<crate::web::WebState>,
+    /// Bulk-issue jobs started over HTTP (the API and the console), kept in memory.
+    pub(crate) jobs: Arc<crate::batch::Jobs>,
     /// The secret erased holders' access-log entries are pseudonymized under: configured
     /// (`LER_PSEUDONYM_SECRET`), else derived from the KEK.
     pub pseudonym_secret: Arc<ler_crypto::Zeroizing<Vec<u8>>>,
@@ -135,7 +135,7 @@ impl AppState {
             local_cache: Arc::new(Mutex::new(HashMap::new())),
             status_cache: Arc::new(ler_verify::StatusListCache::new()),
             pool: Arc::new(crate::pool::Pool::new()),
-            web: Arc::new(crate::web::WebState::default()),
+            jobs: Arc::new(crate::batch::Jobs::default()),
             pseudonym_secret,
             wallet: Arc::new(crate::wallet::WalletCache::default()),
             webhooks: Arc::new(crate::webhooks::Outbox::new(

@@ -30,7 +30,7 @@ mod setup;
 mod tracking;
 
 pub(crate) use outcomes::Settings;
-pub(crate) use tracking::{issued, received};
+pub(crate) use tracking::{awarded, issued, received};
 
 use axum::Router;
 use axum::http::{HeaderMap, Method};

@@ -26,7 +26,7 @@ use crate::body::Body;
 use crate::{AppError, AppState};
 
 /// The achievement ids a credential awards (a CLR's too).
-fn awarded(credential: &Value) -> Vec<String> {
+pub(crate) fn awarded(credential: &Value) -> Vec<String> {
     fn items(v: Option<&Value>) -> Vec<&Value> {
         match v {
             Some(Value::Array(a)) => a.iter().collect(),

@@ -1,206 +1,41 @@
-//! Bulk issuing from a CSV file (`/console/bulk`): the file is read and every row checked
-//! into a preview grid with its errors (nothing is issued yet); then a background job issues
-//! the good rows one by one through the API, skipping the bad ones, while the page shows its
-//! progress (polled by a few lines of script, or refreshed by hand), and ends with a claim
-//! link per record. Jobs live in memory: a restart forgets them, never the records issued.
+//! Bulk issuing in the console (`/console/bulk`), on the same engine and jobs as
+//! `POST /orgs/<slug>/batch` and `ler batch issue`: a file with this service's columns, a
+//! Canvas or Moodle export, or xAPI statements is read and every row checked into a preview
+//! (nothing is issued yet); then the job issues the good rows in the background while the page
+//! shows its progress (polled by a few lines of script, or refreshed by hand), and ends with
+//! each row's result: a claim link, the wallet it went into, or what was wrong. Sending the
+//! same file again issues nothing twice.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ler_connect::{IssueRow, Mapping, Preset, RowError};
 use serde_json::{Value, json};
 
-use super::console::{
-    Staff, check_post, claim_link, console_page, issue_request, local_id, require,
-};
-use super::csv::{self, CsvError};
+use super::console::{Staff, check_post, console_page, local_id, require};
 use super::form::Form;
 use super::html::{self, esc, notice};
-use super::{Ctx, api, error_page};
+use super::{Ctx, error_page};
+use crate::batch::{self, Input, Job, JobState, Outcome};
 use crate::{AppError, AppState, ids};
 
-/// How long a finished or abandoned job is kept, in seconds.
-const JOB_SECONDS: i64 = 24 * 3600;
+/// Days a claim link made here lasts (as the API's default).
+const CLAIM_DAYS: i64 = 30;
 
-/// What became of a row.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// Issued, with the credential's id and its claim link (when one could be made).
-    Issued {
-        /// The credential's id.
-        id: String,
-        /// Its claim link.
-        claim: Option<String>,
-    },
-    /// The service refused it (its message).
-    Failed(String),
-}
+/// Rows of results the page lists (the download has them all).
+const PAGE_ROWS: usize = 500;
 
-/// One row of the file.
-#[derive(Debug, Clone, Default)]
-pub struct Row {
-    /// The line it starts on.
-    pub line: usize,
-    /// Recipient email or DID.
-    pub recipient: String,
-    /// Recipient name.
-    pub name: String,
-    /// The achievement's id in the catalog.
-    pub achievement: String,
-    /// An optional result (a grade, a score).
-    pub result: String,
-    /// Awarded date (a date or date-time), optional.
-    pub awarded: String,
-    /// Expiry date, optional.
-    pub expires: String,
-    /// What is wrong with it: catalog keys with the offending value.
-    pub errors: Vec<(&'static str, String)>,
-    /// What became of it, once the job ran.
-    pub outcome: Option<Outcome>,
-}
-
-/// A bulk-issue job.
-#[derive(Debug)]
-pub struct Job {
-    org_id: i64,
-    slug: String,
-    created_at: i64,
-    rows: Vec<Row>,
-    started: bool,
-    finished: bool,
-    done: usize,
-}
-
-impl Job {
-    fn valid(&self) -> usize {
-        self.rows.iter().filter(|r| r.errors.is_empty()).count()
-    }
-}
-
-/// The columns a file may have, by the names its header row may give them.
-fn column(name: &str) -> Option<&'static str> {
-    let n: String = name
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect();
-    Some(match n.as_str() {
-        "recipient" | "email" | "did" | "emailordid" | "recipientemailordid" => "recipient",
-        "name" | "recipientname" | "fullname" => "name",
-        "achievement" | "achievementid" => "achievement",
-        "result" | "grade" | "score" => "result",
-        "awarded" | "awardeddate" | "date" => "awarded",
-        "expires" | "validuntil" | "expiry" | "expirationdate" => "expires",
-        _ => return None,
-    })
-}
-
-/// A date (`YYYY-MM-DD`) or date-time as the date-time the API takes, or `None` when it is
-/// neither.
-pub(crate) fn datetime_of(text: &str) -> Option<String> {
-    let secs = ler_model::datetime::parse_date_or_datetime(text.trim()).ok()?;
-    Some(ids::format_datetime(secs))
-}
-
-/// Reads and checks a file into rows; `achievements` are the catalog's local ids.
-pub(crate) fn read_rows(text: &str, achievements: &[String]) -> (Vec<Row>, Vec<&'static str>) {
-    let table = match csv::parse(text) {
-        Ok(t) => t,
-        Err(CsvError::Unclosed) => return (vec![], vec!["bulk.err_unclosed"]),
-        Err(CsvError::TooManyRows) => return (vec![], vec!["bulk.err_too_many"]),
-    };
-    let Some(((_, header), data)) = table.split_first() else {
-        return (vec![], vec!["bulk.err_empty"]);
-    };
-    let columns: Vec<Option<&str>> = header.iter().map(|h| column(h)).collect();
-    let mut file_errors = Vec::new();
-    for needed in ["recipient", "achievement"] {
-        if !columns.contains(&Some(needed)) {
-            file_errors.push(if needed == "recipient" {
-                "bulk.err_no_recipient_column"
-            } else {
-                "bulk.err_no_achievement_column"
-            });
-        }
-    }
-    if data.is_empty() {
-        file_errors.push("bulk.err_empty");
-    }
-    if !file_errors.is_empty() {
-        return (vec![], file_errors);
-    }
-    let rows = data
-        .iter()
-        .map(|(line, fields)| {
-            let mut row = Row {
-                line: *line,
-                ..Row::default()
-            };
-            for (i, value) in fields.iter().enumerate() {
-                let value = value.trim().to_string();
-                match columns.get(i).copied().flatten() {
-                    Some("recipient") => row.recipient = value,
-                    Some("name") => row.name = value,
-                    Some("achievement") => row.achievement = value,
-                    Some("result") => row.result = value,
-                    Some("awarded") => row.awarded = value,
-                    Some("expires") => row.expires = value,
-                    _ => {}
-                }
-            }
-            check_row(&mut row, achievements);
-            row
-        })
-        .collect();
-    (rows, vec![])
-}
-
-fn check_row(row: &mut Row, achievements: &[String]) {
-    let r = row.recipient.clone();
-    if r.is_empty() {
-        row.errors
-            .push(("bulk.err_recipient_missing", String::new()));
-    } else if r.starts_with("did:") {
-        if r.split(':').count() < 3 || r.contains(char::is_whitespace) {
-            row.errors.push(("bulk.err_did", r));
-        }
-    } else {
-        let ok = r.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        }) && !r.contains(char::is_whitespace);
-        if !ok {
-            row.errors.push(("bulk.err_email", r));
-        }
-    }
-    if row.achievement.is_empty() {
-        row.errors
-            .push(("bulk.err_achievement_missing", String::new()));
-    } else if !achievements.contains(&row.achievement) {
-        row.errors
-            .push(("bulk.err_achievement_unknown", row.achievement.clone()));
-    }
-    if row.name.chars().count() > 200 {
-        row.errors.push(("bulk.err_name_long", String::new()));
-    }
-    if row.result.chars().count() > 200 {
-        row.errors.push(("bulk.err_result_long", String::new()));
-    }
-    for (value, key) in [
-        (row.awarded.clone(), "bulk.err_awarded"),
-        (row.expires.clone(), "bulk.err_expires"),
-    ] {
-        if !value.is_empty() && datetime_of(&value).is_none() {
-            row.errors.push((key, value));
-        }
-    }
-}
+/// What a file can be, with the label's key.
+const SOURCES: [(&str, &str); 5] = [
+    ("columns", "bulk.source_columns"),
+    ("canvas-gradebook", "bulk.source_canvas"),
+    ("moodle-grades", "bulk.source_moodle_grades"),
+    ("moodle-completion", "bulk.source_moodle_completion"),
+    ("xapi", "bulk.source_xapi"),
+];
 
 /// The columns a file takes, and an example.
 const EXAMPLE: &str = "recipient,name,achievement,result,awarded,expires\n\
@@ -221,7 +56,7 @@ async fn upload_body(
     state: &AppState,
     ctx: &Ctx,
     staff: &Staff,
-    errors: Option<&[&'static str]>,
+    error: Option<&str>,
 ) -> Result<String, AppError> {
     let achievements = state.store.list_achievements(staff.org.id).await?;
     let mut body = format!(
@@ -229,16 +64,38 @@ async fn upload_body(
         ctx.tx("bulk.title"),
         ctx.tx("bulk.lead")
     );
-    for e in errors.unwrap_or(&[]) {
-        body.push_str(&notice("bad", &ctx.tx(e)));
+    if let Some(e) = error {
+        body.push_str(&notice("bad", &esc(e)));
+    }
+    let mut sources = String::new();
+    for (value, key) in SOURCES {
+        let _ = write!(
+            sources,
+            "<option value=\"{value}\">{}</option>",
+            ctx.tx(key)
+        );
+    }
+    let mut courses = format!("<option value=\"\">{}</option>", ctx.tx("bulk.choose"));
+    for a in &achievements {
+        let _ = write!(
+            courses,
+            "<option value=\"{}\">{}</option>",
+            esc(&local_id(a)),
+            esc(a.get("name").and_then(Value::as_str).unwrap_or(""))
+        );
     }
     let _ = write!(
         body,
         "<form method=\"post\" action=\"/console/bulk\" enctype=\"multipart/form-data\" class=\"card\">{}\
+<div class=\"field\"><label for=\"source\">{}</label><select id=\"source\" name=\"source\">{sources}</select></div>\
+<div class=\"field\"><label for=\"course\">{}</label><select id=\"course\" name=\"course\">{courses}</select></div>\
 <div class=\"field\"><label for=\"csv\">{}</label><p class=\"hint\" id=\"csv-hint\">{}</p>\
-<input type=\"file\" id=\"csv\" name=\"csv\" accept=\".csv,text/csv\" aria-describedby=\"csv-hint\"></div>{}\
+<input type=\"file\" id=\"csv\" name=\"csv\" accept=\".csv,.txt,.json,text/csv,application/json\" aria-describedby=\"csv-hint\"></div>{}\
+<div class=\"field\"><label><input type=\"checkbox\" name=\"deliver\" value=\"on\" checked> {}</label></div>\
 <button type=\"submit\">{}</button></form>",
         html::csrf_field(&staff.csrf),
+        ctx.tx("bulk.source"),
+        ctx.tx("bulk.course_achievement"),
         ctx.tx("bulk.file"),
         ctx.tx("bulk.file_hint"),
         html::textarea(
@@ -247,14 +104,16 @@ async fn upload_body(
             "",
             "rows=\"5\" spellcheck=\"false\""
         ),
+        ctx.tx("bulk.deliver"),
         ctx.tx("bulk.preview")
     );
     let _ = write!(
         body,
-        "<section class=\"card\"><h2>{}</h2><p>{}</p><pre class=\"mono small scroll\">{}</pre><p>{}</p><ul>",
+        "<section class=\"card\"><h2>{}</h2><p>{}</p><pre class=\"mono small scroll\">{}</pre><p>{}</p><p>{}</p><ul>",
         ctx.tx("bulk.columns"),
         ctx.tx("bulk.columns_text"),
         esc(EXAMPLE),
+        ctx.tx("bulk.idempotent"),
         ctx.tx("bulk.ids")
     );
     for a in &achievements {
@@ -266,7 +125,69 @@ async fn upload_body(
         );
     }
     body.push_str("</ul></section>");
+    let jobs = state.jobs.of_org(staff.org.id);
+    if !jobs.is_empty() {
+        let _ = write!(
+            body,
+            "<section class=\"card\"><h2>{}</h2><ul>",
+            ctx.tx("bulk.recent")
+        );
+        for job in jobs.iter().take(10) {
+            let Ok(j) = job.lock() else { continue };
+            let _ = write!(
+                body,
+                "<li><a href=\"/console/bulk/{}\">{}</a> — {} — {}</li>",
+                esc(&j.id),
+                esc(&ids::format_datetime(j.created_at)),
+                esc(&j.label),
+                ctx.tx(&format!("bulk.state_{}", j.state.as_str()))
+            );
+        }
+        body.push_str("</ul></section>");
+    }
     Ok(body)
+}
+
+/// The export the form describes.
+fn read_upload(ctx: &Ctx, form: &Form) -> Result<(Input, String), String> {
+    let bytes = match form.file("csv") {
+        Some(f) => f.bytes.clone(),
+        None => form.get("text").as_bytes().to_vec(),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ctx.t("bulk.err_empty").to_owned());
+    }
+    let source = form.get("source");
+    if source == "xapi" {
+        return Ok((Input::Xapi { bytes }, "xAPI".to_owned()));
+    }
+    let unusable = |e: String| super::i18n::tf(ctx.lang, "bulk.err_file", &[("value", &e)]);
+    let mapping = match Preset::parse(source) {
+        Some(preset) => {
+            let course = form.get("course");
+            if course.is_empty() {
+                return Err(ctx.t("bulk.err_course").to_owned());
+            }
+            Mapping::preset(preset, Some(course), Some(course))
+        }
+        None => {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+            batch::columns_mapping(&head)
+        }
+    }
+    .map_err(|e| unusable(e.to_string()))?;
+    let label = if source.is_empty() || source == "columns" {
+        "CSV".to_owned()
+    } else {
+        format!("{source} CSV")
+    };
+    Ok((
+        Input::Csv {
+            bytes,
+            mapping: Box::new(mapping),
+        },
+        label,
+    ))
 }
 
 /// `POST /console/bulk`: reads the file into a job and shows its preview.
@@ -280,63 +201,57 @@ pub async fn preview(
         Err(r) => return Ok(r),
     };
     check_post(&state, &ctx, &staff, &form).await?;
-    let text = match form.file("csv") {
-        Some(f) => String::from_utf8_lossy(&f.bytes).into_owned(),
-        None => form.get("text").to_string(),
+    let (input, label) = match read_upload(&ctx, &form) {
+        Ok(x) => x,
+        Err(message) => return refused(&state, &ctx, &staff, &message).await,
     };
-    let ids: Vec<String> = state
-        .store
-        .list_achievements(staff.org.id)
-        .await?
-        .iter()
-        .map(local_id)
-        .collect();
-    let (rows, file_errors) = read_rows(&text, &ids);
-    if !file_errors.is_empty() {
-        let body = upload_body(&state, &ctx, &staff, Some(&file_errors)).await?;
-        let mut res = console_page(&ctx, &staff, ctx.t("bulk.title"), &body);
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(res);
-    }
-    let id = ids::token()?;
-    let now = state.now();
-    let job = Job {
-        org_id: staff.org.id,
-        slug: staff.org.slug.clone(),
-        created_at: now,
-        rows,
-        started: false,
-        finished: false,
-        done: 0,
+    let options = ler_batch::BatchOptions {
+        claim_seconds: Some(CLAIM_DAYS * 86_400),
+        deliver: form.get("deliver") == "on",
+        ..ler_batch::BatchOptions::default()
     };
-    if let Ok(mut jobs) = state.web.jobs.lock() {
-        jobs.retain(|_, j| j.lock().is_ok_and(|j| now - j.created_at < JOB_SECONDS));
-        jobs.insert(id.clone(), Arc::new(Mutex::new(job)));
+    match batch::prepare(&state, &staff.org, input, label, options).await {
+        Ok(job) => {
+            let id = job.lock().map(|j| j.id.clone()).unwrap_or_default();
+            Ok(html::redirect(&format!("/console/bulk/{id}")))
+        }
+        Err(AppError::Unprocessable { detail, .. }) => {
+            let message = super::i18n::tf(ctx.lang, "bulk.err_file", &[("value", &detail)]);
+            refused(&state, &ctx, &staff, &message).await
+        }
+        Err(e) => Err(e),
     }
-    Ok(html::redirect(&format!("/console/bulk/{id}")))
 }
 
-/// The job `id` of the staff member's organization.
-fn job_of(state: &AppState, staff: &Staff, id: &str) -> Option<Arc<Mutex<Job>>> {
-    let jobs = state.web.jobs.lock().ok()?;
-    let job = jobs.get(id)?.clone();
-    let same_org = job.lock().is_ok_and(|j| j.org_id == staff.org.id);
-    same_org.then_some(job)
+/// The upload page again, with what is wrong with the file (422).
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    staff: &Staff,
+    message: &str,
+) -> Result<Response, AppError> {
+    let body = upload_body(state, ctx, staff, Some(message)).await?;
+    let mut res = console_page(ctx, staff, ctx.t("bulk.title"), &body);
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+fn job_of(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+) -> Option<std::sync::Arc<std::sync::Mutex<Job>>> {
+    state.jobs.get(staff.org.id, id)
 }
 
 fn progress_text(ctx: &Ctx, job: &Job) -> String {
-    let issued = job
-        .rows
-        .iter()
-        .filter(|r| matches!(r.outcome, Some(Outcome::Issued { .. })))
-        .count();
-    super::i18n::tf(
-        ctx.lang,
+    let (done, total) = job.progress();
+    ctx.tf(
         "bulk.progress_text",
         &[
-            ("done", &job.done.to_string()),
-            ("total", &job.valid().to_string()),
-            ("issued", &issued.to_string()),
+            ("done", &done.to_string()),
+            ("total", &total.to_string()),
+            ("issued", &job.summary.issued.to_string()),
         ],
     )
 }
@@ -362,159 +277,281 @@ pub async fn job_page(
         .lock()
         .map_err(|_| AppError::Internal("a bulk job's lock is poisoned".into()))?;
     let mut body = format!("<h1>{}</h1>", ctx.tx("bulk.title"));
-    let valid = job.valid();
-    let bad = job.rows.len() - valid;
-    if !job.started {
-        let _ = write!(
-            body,
-            "<p class=\"lead\">{}</p>",
-            ctx.tf(
-                "bulk.preview_lead",
-                &[("valid", &valid.to_string()), ("bad", &bad.to_string())]
-            )
-        );
-        if bad > 0 {
-            body.push_str(&notice(
-                "bad",
-                &ctx.tf("bulk.bad_rows", &[("n", &bad.to_string())]),
-            ));
-        }
-        if valid > 0 {
+    let p = &job.preview;
+    let start_over = format!(
+        "<a class=\"button secondary\" href=\"/console/bulk\">{}</a>",
+        ctx.tx("bulk.start_over")
+    );
+    match &job.state {
+        JobState::Ready => {
             let _ = write!(
                 body,
-                "<form method=\"post\" action=\"/console/bulk/{}/start\" class=\"actions\">{}<button type=\"submit\">{}</button><a class=\"button secondary\" href=\"/console/bulk\">{}</a></form>",
+                "<p class=\"lead\">{}</p>",
+                ctx.tf(
+                    "bulk.preview_lead",
+                    &[
+                        ("valid", &p.to_issue.to_string()),
+                        ("bad", &p.errors.to_string())
+                    ]
+                )
+            );
+            if p.errors > 0 {
+                body.push_str(&notice(
+                    "bad",
+                    &ctx.tf("bulk.bad_rows", &[("n", &p.errors.to_string())]),
+                ));
+            }
+            left_out(
+                &ctx,
+                &mut body,
+                job.preview.skipped,
+                &job.preview.skip_reasons,
+            );
+            if p.to_issue > 0 {
+                let _ = write!(
+                    body,
+                    "<form method=\"post\" action=\"/console/bulk/{}/start\" class=\"actions\">{}<button type=\"submit\">{}</button>{start_over}</form>",
+                    esc(&id),
+                    html::csrf_field(&staff.csrf),
+                    ctx.tf("bulk.issue_n", &[("n", &p.to_issue.to_string())]),
+                );
+            } else {
+                let _ = write!(body, "<p class=\"actions\">{start_over}</p>");
+            }
+            body.push_str(&preview_grid(&ctx, &p.sample, &p.first_errors));
+        }
+        JobState::Running => {
+            let (done, total) = job.progress();
+            let _ = write!(
+                body,
+                "<div id=\"job-progress\" class=\"card\" data-url=\"/console/bulk/{}/progress\"><label for=\"bar\">{}</label><progress id=\"bar\" value=\"{done}\" max=\"{}\"></progress><p class=\"count\" role=\"status\" aria-live=\"polite\">{}</p></div><p class=\"actions\"><a class=\"button secondary\" href=\"/console/bulk/{}\">{}</a></p>",
                 esc(&id),
-                html::csrf_field(&staff.csrf),
-                ctx.tf("bulk.issue_n", &[("n", &valid.to_string())]),
-                ctx.tx("bulk.start_over")
+                ctx.tx("bulk.progress"),
+                total.max(1),
+                esc(&progress_text(&ctx, &job)),
+                esc(&id),
+                ctx.tx("bulk.refresh")
             );
-        } else {
+            body.push_str(&results_grid(&ctx, &job));
+        }
+        JobState::Finished | JobState::Failed(_) => {
+            let s = &job.summary;
+            if let JobState::Failed(e) = &job.state {
+                body.push_str(&notice("bad", &ctx.tf("bulk.failed", &[("value", e)])));
+            } else {
+                body.push_str(&notice(
+                    "ok",
+                    &ctx.tf(
+                        "bulk.finished",
+                        &[
+                            ("issued", &s.issued.to_string()),
+                            ("skipped", &(s.errors + s.skipped).to_string()),
+                        ],
+                    ),
+                ));
+            }
+            if s.already_issued > 0 {
+                body.push_str(&notice(
+                    "info",
+                    &ctx.tf("bulk.already", &[("n", &s.already_issued.to_string())]),
+                ));
+            }
+            let (delivered, _) = job.deliveries();
+            if delivered > 0 {
+                body.push_str(&notice(
+                    "ok",
+                    &ctx.tf("bulk.delivered", &[("n", &delivered.to_string())]),
+                ));
+            }
             let _ = write!(
                 body,
-                "<p class=\"actions\"><a class=\"button secondary\" href=\"/console/bulk\">{}</a></p>",
-                ctx.tx("bulk.start_over")
+                "<p class=\"actions\"><a class=\"button\" href=\"/orgs/{}/batch/{}?format=csv\" download>{}</a>{start_over}</p>",
+                esc(&job.slug),
+                esc(&id),
+                ctx.tx("bulk.download")
             );
+            body.push_str(&results_grid(&ctx, &job));
         }
-    } else if !job.finished {
-        let _ = write!(
-            body,
-            "<div id=\"job-progress\" class=\"card\" data-url=\"/console/bulk/{}/progress\"><label for=\"bar\">{}</label><progress id=\"bar\" value=\"{}\" max=\"{}\"></progress><p class=\"count\" role=\"status\" aria-live=\"polite\">{}</p></div><p class=\"actions\"><a class=\"button secondary\" href=\"/console/bulk/{}\">{}</a></p>",
-            esc(&id),
-            ctx.tx("bulk.progress"),
-            job.done,
-            valid.max(1),
-            esc(&progress_text(&ctx, &job)),
-            esc(&id),
-            ctx.tx("bulk.refresh")
-        );
-    } else {
-        let issued = job
-            .rows
-            .iter()
-            .filter(|r| matches!(r.outcome, Some(Outcome::Issued { .. })))
-            .count();
-        body.push_str(&notice(
-            "ok",
-            &ctx.tf(
-                "bulk.finished",
-                &[
-                    ("issued", &issued.to_string()),
-                    ("skipped", &(job.rows.len() - issued).to_string()),
-                ],
-            ),
-        ));
     }
-    body.push_str(&grid(&ctx, &job));
     Ok(console_page(&ctx, &staff, ctx.t("bulk.title"), &body))
 }
 
-/// The rows, with their errors or outcomes.
-fn grid(ctx: &Ctx, job: &Job) -> String {
-    let mut out = format!(
-        "<div class=\"scroll\"><table><caption class=\"hint\">{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        ctx.tx("bulk.grid_caption"),
-        ctx.tx("bulk.line"),
-        ctx.tx("bulk.recipient"),
-        ctx.tx("bulk.name"),
-        ctx.tx("bulk.achievement"),
-        ctx.tx("bulk.details"),
-        ctx.tx("bulk.state")
-    );
-    for r in &job.rows {
-        let class = if r.errors.is_empty() && !matches!(r.outcome, Some(Outcome::Failed(_))) {
-            ""
-        } else {
-            " class=\"bad\""
-        };
-        let mut details = Vec::new();
-        for (k, v) in [
-            ("bulk.result", &r.result),
-            ("bulk.awarded", &r.awarded),
-            ("bulk.expires", &r.expires),
-        ] {
-            if !v.is_empty() {
-                details.push(format!("{}: {}", ctx.tx(k), esc(v)));
-            }
-        }
-        let state = if !r.errors.is_empty() {
-            let list: Vec<String> = r
-                .errors
-                .iter()
-                .map(|(k, v)| ctx.tf(k, &[("value", v)]))
-                .collect();
-            format!(
-                "<span class=\"error\">{}</span> {}",
-                ctx.tx("bulk.row_skipped"),
-                list.join("; ")
-            )
-        } else {
-            match &r.outcome {
-                None if job.started => ctx.tx("bulk.row_waiting"),
-                None => ctx.tx("bulk.row_ready"),
-                Some(Outcome::Failed(m)) => format!(
-                    "<span class=\"error\">{}</span> {}",
-                    ctx.tx("bulk.row_failed"),
-                    esc(m)
-                ),
-                Some(Outcome::Issued { id, claim }) => {
-                    let link = match claim {
-                        Some(c) => format!(
-                            "<br><a href=\"{}\" class=\"mono small\">{}</a>",
-                            esc(c),
-                            esc(c)
-                        ),
-                        None => String::new(),
-                    };
-                    format!(
-                        "{}<br><span class=\"mono small\">{}</span>{link}",
-                        ctx.tx("bulk.row_issued"),
-                        esc(id)
-                    )
-                }
-            }
-        };
-        let _ = write!(
-            out,
-            "<tr{class}><td>{}</td><td class=\"mono small\">{}</td><td>{}</td><td class=\"mono small\">{}</td><td>{}</td><td>{state}</td></tr>",
-            r.line,
-            esc(&r.recipient),
-            esc(&r.name),
-            esc(&r.achievement),
-            details.join("<br>"),
-        );
+fn left_out(ctx: &Ctx, body: &mut String, skipped: u64, reasons: &[(String, u64)]) {
+    if skipped == 0 {
+        return;
     }
-    out.push_str("</tbody></table></div>");
-    let labels: Vec<String> = [
+    let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{r} ({n})")).collect();
+    body.push_str(&notice(
+        "info",
+        &ctx.tf(
+            "bulk.left_out",
+            &[("n", &skipped.to_string()), ("reasons", &list.join(", "))],
+        ),
+    ));
+}
+
+fn grid_head(ctx: &Ctx) -> (String, Vec<String>) {
+    let keys = [
         "bulk.line",
         "bulk.recipient",
         "bulk.name",
         "bulk.achievement",
         "bulk.details",
         "bulk.state",
-    ]
-    .iter()
-    .map(|k| ctx.tx(k))
-    .collect();
+    ];
+    let mut out = format!(
+        "<div class=\"scroll\"><table><caption class=\"hint\">{}</caption><thead><tr>",
+        ctx.tx("bulk.grid_caption")
+    );
+    for k in keys {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", ctx.tx(k));
+    }
+    out.push_str("</tr></thead><tbody>");
+    (out, keys.iter().map(|k| ctx.tx(k)).collect())
+}
+
+fn row_html(out: &mut String, bad: bool, cells: [&str; 5], state: &str) {
+    let _ = write!(
+        out,
+        "<tr{}><td>{}</td><td class=\"mono small\">{}</td><td>{}</td><td class=\"mono small\">{}</td><td>{}</td><td>{state}</td></tr>",
+        if bad { " class=\"bad\"" } else { "" },
+        cells[0],
+        cells[1],
+        cells[2],
+        cells[3],
+        cells[4],
+    );
+}
+
+/// The previewed rows and errors, in file order.
+fn preview_grid(ctx: &Ctx, sample: &[IssueRow], errors: &[RowError]) -> String {
+    let (mut out, labels) = grid_head(ctx);
+    let mut lines: Vec<(u64, bool, String)> = Vec::new();
+    for r in sample {
+        let mut row = String::new();
+        let mut details = Vec::new();
+        let res = &r.result;
+        for (k, v) in [
+            ("bulk.result", res.grade.as_ref().or(res.score.as_ref())),
+            ("bulk.awarded", r.dates.awarded.as_ref()),
+            ("bulk.expires", r.dates.valid_until.as_ref()),
+        ] {
+            if let Some(v) = v {
+                details.push(format!("{}: {}", ctx.tx(k), esc(html::date(v))));
+            }
+        }
+        let rc = &r.recipient;
+        row_html(
+            &mut row,
+            false,
+            [
+                &r.row.to_string(),
+                &esc(rc.key().unwrap_or("")),
+                &esc(rc.name.as_deref().unwrap_or("")),
+                &esc(r
+                    .achievement_ref
+                    .id
+                    .as_deref()
+                    .or(r.achievement_ref.name.as_deref())
+                    .unwrap_or("")),
+                &details.join("<br>"),
+            ],
+            &ctx.tx("bulk.row_ready"),
+        );
+        lines.push((r.row, false, row));
+    }
+    for e in errors {
+        let mut row = String::new();
+        let message = match &e.column {
+            Some(c) => format!("{c}: {}", e.message),
+            None => e.message.clone(),
+        };
+        row_html(
+            &mut row,
+            true,
+            [&e.row.to_string(), "", "", "", ""],
+            &format!(
+                "<span class=\"error\">{}</span> {}",
+                ctx.tx("bulk.row_skipped"),
+                esc(&message)
+            ),
+        );
+        lines.push((e.row, true, row));
+    }
+    lines.sort_by_key(|l| (l.0, l.1));
+    for (_, _, row) in &lines {
+        out.push_str(row);
+    }
+    out.push_str("</tbody></table></div>");
+    html::stack(&out, &labels)
+}
+
+/// The job's results, as far as they go.
+fn results_grid(ctx: &Ctx, job: &Job) -> String {
+    let (mut out, labels) = grid_head(ctx);
+    for r in job.rows.iter().take(PAGE_ROWS) {
+        let (bad, state) = match &r.outcome {
+            Outcome::Issued | Outcome::AlreadyIssued => {
+                let word = if r.outcome == Outcome::Issued {
+                    ctx.tx("bulk.row_issued")
+                } else {
+                    ctx.tx("bulk.row_already")
+                };
+                let mut s = format!(
+                    "{word}<br><span class=\"mono small\">{}</span>",
+                    esc(r.credential_id.as_deref().unwrap_or(""))
+                );
+                if matches!(r.delivery, Some(Ok(_))) {
+                    let _ = write!(s, "<br>{}", ctx.tx("bulk.row_delivered"));
+                } else if let Some(Err(e)) = &r.delivery {
+                    let _ = write!(
+                        s,
+                        "<br><span class=\"error\">{}</span> {}",
+                        ctx.tx("bulk.row_failed"),
+                        esc(e)
+                    );
+                }
+                if let Some(c) = &r.claim {
+                    let _ = write!(
+                        s,
+                        "<br><a href=\"{}\" class=\"mono small\">{}</a>",
+                        esc(&c.url),
+                        esc(&c.url)
+                    );
+                }
+                (false, s)
+            }
+            Outcome::Skipped(m) => (false, format!("{} {}", ctx.tx("bulk.row_left_out"), esc(m))),
+            Outcome::Error(m) => (
+                true,
+                format!(
+                    "<span class=\"error\">{}</span> {}",
+                    ctx.tx("bulk.row_skipped"),
+                    esc(m)
+                ),
+            ),
+        };
+        row_html(
+            &mut out,
+            bad,
+            [
+                &r.row.to_string(),
+                &esc(&r.recipient),
+                &esc(&r.name),
+                &esc(&r.achievement),
+                "",
+            ],
+            &state,
+        );
+    }
+    out.push_str("</tbody></table></div>");
+    if job.rows.len() > PAGE_ROWS {
+        let _ = write!(
+            out,
+            "<p class=\"hint\">{}</p>",
+            ctx.tf("bulk.first_rows", &[("n", &PAGE_ROWS.to_string())])
+        );
+    }
     html::stack(&out, &labels)
 }
 
@@ -537,85 +574,9 @@ pub async fn start(
             ctx.t("bulk.no_job"),
         ));
     };
-    {
-        let mut j = job
-            .lock()
-            .map_err(|_| AppError::Internal("a bulk job's lock is poisoned".into()))?;
-        if j.started {
-            return Ok(html::redirect(&format!("/console/bulk/{id}")));
-        }
-        j.started = true;
-    }
-    // The job acts with the staff member's session, as each request from the page would.
-    let mut headers = HeaderMap::new();
-    for c in ctx.headers.get_all(header::COOKIE) {
-        headers.append(header::COOKIE, c.clone());
-    }
-    tokio::spawn(run(state.clone(), job, headers, staff.csrf.clone()));
+    // Started twice (a double click): the second is the same page.
+    batch::start(&state, &job)?;
     Ok(html::redirect(&format!("/console/bulk/{id}")))
-}
-
-/// Issues every good row of a job, one at a time.
-async fn run(state: AppState, job: Arc<Mutex<Job>>, headers: HeaderMap, csrf: String) {
-    let (slug, rows) = match job.lock() {
-        Ok(j) => (j.slug.clone(), j.rows.clone()),
-        Err(_) => return,
-    };
-    let path = format!("/orgs/{slug}/issue");
-    for (i, row) in rows.iter().enumerate() {
-        if !row.errors.is_empty() {
-            continue;
-        }
-        let (email, did) = if row.recipient.starts_with("did:") {
-            ("", row.recipient.as_str())
-        } else {
-            (row.recipient.as_str(), "")
-        };
-        let request = issue_request(
-            &row.achievement,
-            &row.name,
-            email,
-            did,
-            &datetime_of(&row.awarded).unwrap_or_default(),
-            &row.result,
-            &datetime_of(&row.expires).unwrap_or_default(),
-        );
-        let outcome = match api(
-            &state,
-            Method::POST,
-            &path,
-            &headers,
-            None,
-            Some(&csrf),
-            Some(&request),
-        )
-        .await
-        {
-            Ok(a) if a.status.is_success() => {
-                let id = a
-                    .json
-                    .get("verifiableCredential")
-                    .and_then(|vc| vc.get("id"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let claim = claim_link(&state, &headers, &csrf, &slug, &id).await;
-                Outcome::Issued { id, claim }
-            }
-            Ok(a) => Outcome::Failed(a.detail()),
-            Err(e) => Outcome::Failed(e.to_string()),
-        };
-        if let Ok(mut j) = job.lock() {
-            if let Some(r) = j.rows.get_mut(i) {
-                r.outcome = Some(outcome);
-            }
-            j.done += 1;
-        }
-    }
-    if let Ok(mut j) = job.lock() {
-        j.finished = true;
-        tracing::info!(org = %slug, rows = j.rows.len(), "bulk issue finished");
-    }
 }
 
 /// `GET /console/bulk/<job>/progress`: `{done, total, finished, text}` for the page's script.
@@ -632,10 +593,11 @@ pub async fn progress(
     let j = job
         .lock()
         .map_err(|_| AppError::Internal("a bulk job's lock is poisoned".into()))?;
+    let (done, total) = j.progress();
     Ok(Json(json!({
-        "done": j.done,
-        "total": j.valid(),
-        "finished": j.finished,
+        "done": done,
+        "total": total,
+        "finished": !matches!(j.state, JobState::Ready | JobState::Running),
         "text": progress_text(&ctx, &j),
     }))
     .into_response())

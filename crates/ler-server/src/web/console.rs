@@ -17,6 +17,13 @@ use super::html::{self, esc, input, input_hint, notice, textarea};
 use super::{Ctx, api, error_page};
 use crate::{AppError, AppState, admin, ids};
 
+/// A date (`YYYY-MM-DD`) or date-time as the date-time the API takes, or `None` when it is
+/// neither.
+pub(crate) fn datetime_of(text: &str) -> Option<String> {
+    let secs = ler_model::datetime::parse_date_or_datetime(text.trim()).ok()?;
+    Some(ids::format_datetime(secs))
+}
+
 /// A signed-in staff member with their organization and the session's CSRF token.
 pub(crate) struct Staff {
     pub user: User,
@@ -1154,8 +1161,7 @@ pub async fn issue_submit(
         form.get("name"),
         form.get("email"),
         form.get("did"),
-        &super::bulk::datetime_of(form.get("awarded"))
-            .unwrap_or_else(|| form.get("awarded").to_string()),
+        &datetime_of(form.get("awarded")).unwrap_or_else(|| form.get("awarded").to_string()),
         "",
         "",
     );

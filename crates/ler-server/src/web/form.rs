@@ -149,7 +149,7 @@ fn disposition(headers: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The boundary of a `multipart/form-data` content type.
-fn boundary(content_type: &str) -> Option<String> {
+pub(crate) fn boundary(content_type: &str) -> Option<String> {
     let (kind, params) = content_type.split_once(';')?;
     if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;

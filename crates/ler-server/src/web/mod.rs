@@ -14,8 +14,7 @@
 mod bulk;
 mod cbo;
 mod console;
-mod csv;
-mod form;
+pub(crate) mod form;
 mod html;
 mod i18n;
 mod qr;
@@ -27,9 +26,7 @@ mod tests;
 
 pub use i18n::{Lang, t};
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body as AxumBody;
@@ -50,12 +47,6 @@ use crate::{AppError, AppState, ops};
 pub const MAX_FORM_BODY: usize = 2 * 1024 * 1024;
 /// Largest upload to the verifier page (a phone photo of a QR code, a baked image), in bytes.
 pub const MAX_UPLOAD_BODY: usize = 12 * 1024 * 1024;
-
-/// What the web pages keep in memory: the bulk-issue jobs.
-#[derive(Default)]
-pub struct WebState {
-    pub(crate) jobs: Mutex<HashMap<String, Arc<Mutex<bulk::Job>>>>,
-}
 
 /// The embedded stylesheet and script, and their versioned URLs.
 pub(crate) mod assets {

@@ -241,31 +241,10 @@ fn only_local_paths_are_followed() {
 }
 
 #[test]
-fn bulk_rows_are_checked_one_by_one() {
-    let ids = vec!["forklift".to_string()];
-    let (rows, file_errors) = super::bulk::read_rows(
-        "Recipient,Name,Achievement ID,Awarded\nana@example.org,Ana,forklift,2026-05-01\nnot-an-email,Bo,forklift,\ndid:key:z6Mk,Cy,welding,someday\n",
-        &ids,
-    );
-    assert!(file_errors.is_empty());
-    assert_eq!(rows.len(), 3);
-    assert!(rows[0].errors.is_empty(), "{:?}", rows[0].errors);
-    assert_eq!(rows[1].errors[0].0, "bulk.err_email");
-    let keys: Vec<_> = rows[2].errors.iter().map(|e| e.0).collect();
+fn console_dates_become_date_times() {
     assert_eq!(
-        keys,
-        vec!["bulk.err_achievement_unknown", "bulk.err_awarded"]
-    );
-    let (_, errs) = super::bulk::read_rows("name\nAna\n", &ids);
-    assert_eq!(
-        errs,
-        vec![
-            "bulk.err_no_recipient_column",
-            "bulk.err_no_achievement_column"
-        ]
-    );
-    assert_eq!(
-        super::bulk::datetime_of("2026-05-01").as_deref(),
+        super::console::datetime_of("2026-05-01").as_deref(),
         Some("2026-05-01T00:00:00Z")
     );
+    assert_eq!(super::console::datetime_of("someday"), None);
 }

@@ -5,6 +5,7 @@
 mod harness;
 
 mod access;
+mod batch;
 mod catalog;
 mod cbo;
 mod ob3;

@@ -334,7 +334,10 @@ async fn a_bulk_file_with_one_bad_row_issues_the_others() {
         html.contains("2 row(s) ready to issue, 1 with problems"),
         "{html}"
     );
-    assert!(html.contains("“not-an-email” is not an email address"));
+    assert!(
+        html.contains("&quot;not-an-email&quot; is not an email address"),
+        "{html}"
+    );
     let job = a.header("location").expect("job page");
     let started = b
         .post(&format!("{job}/start"), &[("csrf", &csrf(&html))])

@@ -1,0 +1,409 @@
+//! Batch jobs started over HTTP (the API and the console): a job is previewed when its file
+//! arrives (every row read, its errors listed, nothing issued), started on request, and run in
+//! the background while its per-row results are kept, in memory, for a day.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ler_batch::{BatchOptions, ClaimLink, Event, Issuer, Sink, Summary};
+use ler_connect::Preview;
+use ler_store::Org;
+
+use super::{Input, batch_error, issue};
+use crate::{AppError, AppState, ids};
+
+/// How long a job is kept, in seconds.
+const JOB_SECONDS: i64 = 24 * 3600;
+/// Most jobs kept per organization (the oldest finished ones go first).
+const MAX_JOBS: usize = 20;
+/// Rows and errors a preview lists.
+pub const PREVIEW_ROWS: usize = 100;
+
+/// Where a job is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    /// Previewed; waiting to be started.
+    Ready,
+    /// Issuing.
+    Running,
+    /// Done (rows in error are in the results).
+    Finished,
+    /// Stopped: the store, the key or the file failed. What was issued stays issued; posting
+    /// the file again finishes the job.
+    Failed(String),
+}
+
+impl JobState {
+    /// `ready`, `running`, `finished` or `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            JobState::Ready => "ready",
+            JobState::Running => "running",
+            JobState::Finished => "finished",
+            JobState::Failed(_) => "failed",
+        }
+    }
+}
+
+/// What became of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Issued by this job.
+    Issued,
+    /// Issued before (by an earlier run with the same source key).
+    AlreadyIssued,
+    /// Left out on purpose (not completed, below the pass mark).
+    Skipped(String),
+    /// Wrong; the others went on.
+    Error(String),
+}
+
+impl Outcome {
+    /// `issued`, `already-issued`, `skipped` or `error`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Issued => "issued",
+            Outcome::AlreadyIssued => "already-issued",
+            Outcome::Skipped(_) => "skipped",
+            Outcome::Error(_) => "error",
+        }
+    }
+}
+
+/// One row's result.
+#[derive(Debug, Clone)]
+pub struct RowOutcome {
+    /// The row's position in the file.
+    pub row: u64,
+    /// Its source key (empty for skipped rows and rows in error).
+    pub source_key: String,
+    /// Email address or DID.
+    pub recipient: String,
+    /// Recipient's name.
+    pub name: String,
+    /// The achievement as the row named it.
+    pub achievement: String,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// The credential issued for it.
+    pub credential_id: Option<String>,
+    /// Its claim link.
+    pub claim: Option<ClaimLink>,
+    /// The DID of the wallet it goes into.
+    pub wallet: Option<String>,
+    /// The delivery: `Ok(true)` new in the wallet, `Ok(false)` it had it, `Err` why not.
+    pub delivery: Option<Result<bool, String>>,
+}
+
+/// A bulk-issue job.
+#[derive(Debug)]
+pub struct Job {
+    /// Its id.
+    pub id: String,
+    /// The organization.
+    pub org_id: i64,
+    /// The organization's slug.
+    pub slug: String,
+    /// What was uploaded (`canvas-gradebook CSV, 1.2 MB`).
+    pub label: String,
+    /// Seconds since the epoch.
+    pub created_at: i64,
+    /// When it ended.
+    pub finished_at: Option<i64>,
+    /// How it issues.
+    pub options: BatchOptions,
+    /// What the file holds.
+    pub preview: Preview,
+    /// Where it is.
+    pub state: JobState,
+    /// Counts so far.
+    pub summary: Summary,
+    /// Every row's result, in the order they were reported.
+    pub rows: Vec<RowOutcome>,
+    by_row: HashMap<u64, usize>,
+    input: Option<Arc<Input>>,
+}
+
+impl Job {
+    /// Rows delivered into wallets, and deliveries that failed.
+    pub fn deliveries(&self) -> (usize, usize) {
+        let ok = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.delivery, Some(Ok(_))))
+            .count();
+        let failed = self
+            .rows
+            .iter()
+            .filter(|r| matches!(r.delivery, Some(Err(_))))
+            .count();
+        (ok, failed)
+    }
+
+    /// Rows read so far, out of the rows the file holds.
+    pub fn progress(&self) -> (u64, u64) {
+        let total = self.preview.to_issue + self.preview.skipped + self.preview.errors;
+        (self.summary.rows.min(total), total)
+    }
+
+    fn push(&mut self, r: RowOutcome) {
+        self.by_row.insert(r.row, self.rows.len());
+        self.rows.push(r);
+    }
+}
+
+/// The jobs of every organization.
+#[derive(Default)]
+pub struct Jobs {
+    jobs: Mutex<HashMap<String, Arc<Mutex<Job>>>>,
+}
+
+impl Jobs {
+    fn add(&self, job: Job, now: i64) -> Arc<Mutex<Job>> {
+        let id = job.id.clone();
+        let org_id = job.org_id;
+        let job = Arc::new(Mutex::new(job));
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.retain(|_, j| {
+                j.lock()
+                    .is_ok_and(|j| now - j.created_at < JOB_SECONDS || j.state == JobState::Running)
+            });
+            // Over the limit, the oldest job that is not running goes.
+            let mut mine: Vec<(i64, String)> = jobs
+                .iter()
+                .filter_map(|(k, j)| {
+                    let j = j.lock().ok()?;
+                    (j.org_id == org_id && j.state != JobState::Running)
+                        .then(|| (j.created_at, k.clone()))
+                })
+                .collect();
+            mine.sort();
+            while mine.len() >= MAX_JOBS {
+                let (_, k) = mine.remove(0);
+                jobs.remove(&k);
+            }
+            jobs.insert(id, Arc::clone(&job));
+        }
+        job
+    }
+
+    /// Job `id` of organization `org_id`.
+    pub fn get(&self, org_id: i64, id: &str) -> Option<Arc<Mutex<Job>>> {
+        let jobs = self.jobs.lock().ok()?;
+        let job = jobs.get(id)?.clone();
+        let mine = job.lock().is_ok_and(|j| j.org_id == org_id);
+        mine.then_some(job)
+    }
+
+    /// The organization's jobs, newest first.
+    pub fn of_org(&self, org_id: i64) -> Vec<Arc<Mutex<Job>>> {
+        let Ok(jobs) = self.jobs.lock() else {
+            return Vec::new();
+        };
+        let mut mine: Vec<(i64, String, Arc<Mutex<Job>>)> = jobs
+            .iter()
+            .filter_map(|(k, j)| {
+                let at = j.lock().ok().filter(|g| g.org_id == org_id)?.created_at;
+                Some((at, k.clone(), Arc::clone(j)))
+            })
+            .collect();
+        mine.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
+        mine.into_iter().map(|(_, _, j)| j).collect()
+    }
+}
+
+pub(crate) fn lock(job: &Mutex<Job>) -> Result<std::sync::MutexGuard<'_, Job>, AppError> {
+    job.lock()
+        .map_err(|_| AppError::Internal("a batch job's lock is poisoned".into()))
+}
+
+/// Reads `input` through `org`'s catalog into a job that is ready to start: the preview
+/// counts every row and lists the first rows and errors (an achievement missing from the
+/// catalog is an error already). A file that cannot be read at all is a 422.
+pub(crate) async fn prepare(
+    state: &AppState,
+    org: &Org,
+    input: Input,
+    label: String,
+    options: BatchOptions,
+) -> Result<Arc<Mutex<Job>>, AppError> {
+    let issuer = Issuer::load(
+        &state.store,
+        &state.kek,
+        &org.slug,
+        &state.public_url.base(),
+    )
+    .await
+    .map_err(batch_error)?;
+    let input = Arc::new(input);
+    let read = Arc::clone(&input);
+    let preview = state
+        .pool
+        .run(move || {
+            let entries = read.entries()?;
+            Ok::<_, ler_connect::ConnectError>(ler_connect::preview(
+                entries.map(|e| issuer.check(e)),
+                PREVIEW_ROWS,
+            ))
+        })
+        .await?
+        .map_err(|e| AppError::invalid("the file cannot be read", e.to_string()))?;
+    let now = state.now();
+    let job = Job {
+        id: format!("b_{}", ids::token()?),
+        org_id: org.id,
+        slug: org.slug.clone(),
+        label,
+        created_at: now,
+        finished_at: None,
+        options,
+        preview,
+        state: JobState::Ready,
+        summary: Summary::default(),
+        rows: Vec::new(),
+        by_row: HashMap::new(),
+        input: Some(input),
+    };
+    Ok(state.jobs.add(job, now))
+}
+
+/// Starts a ready job in the background; `false` when it was started already.
+pub(crate) fn start(state: &AppState, job: &Arc<Mutex<Job>>) -> Result<bool, AppError> {
+    {
+        let mut j = lock(job)?;
+        if j.state != JobState::Ready {
+            return Ok(false);
+        }
+        j.state = JobState::Running;
+    }
+    tokio::spawn(run(state.clone(), Arc::clone(job)));
+    Ok(true)
+}
+
+async fn run(state: AppState, job: Arc<Mutex<Job>>) {
+    let (slug, input, options) = match job.lock() {
+        Ok(j) => (j.slug.clone(), j.input.clone(), j.options.clone()),
+        Err(_) => return,
+    };
+    let result = async {
+        let input = input.ok_or_else(|| AppError::Internal("the job's file is gone".to_owned()))?;
+        let issuer = Issuer::load(&state.store, &state.kek, &slug, &state.public_url.base())
+            .await
+            .map_err(batch_error)?;
+        let mut entries = input
+            .entries()
+            .map_err(|e| AppError::invalid("the file cannot be read", e.to_string()))?;
+        let mut sink = JobSink(Arc::clone(&job));
+        issue(&state, &issuer, &mut *entries, &options, &mut sink).await
+    }
+    .await;
+    let Ok(mut j) = job.lock() else {
+        return;
+    };
+    j.input = None;
+    j.finished_at = Some(state.now());
+    match result {
+        Ok(issued) => {
+            j.summary = issued.summary;
+            for d in issued.deliveries {
+                if let Some(&i) = j.by_row.get(&d.row) {
+                    j.rows[i].delivery = Some(d.result);
+                }
+            }
+            j.state = JobState::Finished;
+        }
+        Err(e) => {
+            tracing::error!(org = %slug, job = %j.id, error = %e, "a batch job failed");
+            j.state = JobState::Failed(e.to_string());
+        }
+    }
+}
+
+/// Keeps each row's result in the job.
+struct JobSink(Arc<Mutex<Job>>);
+
+impl Sink for JobSink {
+    fn event(&mut self, event: &Event<'_>) {
+        let Ok(mut job) = self.0.lock() else {
+            return;
+        };
+        let outcome = match event {
+            Event::Issued {
+                row,
+                credential_id,
+                claim,
+                wallet,
+                ..
+            }
+            | Event::AlreadyIssued {
+                row,
+                credential_id,
+                claim,
+                wallet,
+            } => {
+                let r = &row.recipient;
+                RowOutcome {
+                    row: row.row,
+                    source_key: row.source_key.clone(),
+                    recipient: r
+                        .email
+                        .clone()
+                        .or_else(|| r.did.clone())
+                        .or_else(|| r.identifier.clone())
+                        .unwrap_or_default(),
+                    name: r.name.clone().unwrap_or_default(),
+                    achievement: row
+                        .achievement_ref
+                        .id
+                        .clone()
+                        .or_else(|| row.achievement_ref.name.clone())
+                        .unwrap_or_default(),
+                    outcome: if matches!(event, Event::Issued { .. }) {
+                        Outcome::Issued
+                    } else {
+                        Outcome::AlreadyIssued
+                    },
+                    credential_id: Some((*credential_id).to_owned()),
+                    claim: claim.cloned(),
+                    wallet: wallet.map(|h| h.did.clone()),
+                    delivery: None,
+                }
+            }
+            Event::Skipped(s) => bare(s.row, Outcome::Skipped(s.reason.clone())),
+            Event::Error(e) => {
+                let message = match &e.column {
+                    Some(c) => format!("{c}: {}", e.message),
+                    None => e.message.clone(),
+                };
+                bare(e.row, Outcome::Error(message))
+            }
+        };
+        job.push(outcome);
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        // The results live in memory, with the job.
+        Ok(())
+    }
+
+    fn progress(&mut self, summary: &Summary) {
+        if let Ok(mut job) = self.0.lock() {
+            job.summary = *summary;
+        }
+    }
+}
+
+fn bare(row: u64, outcome: Outcome) -> RowOutcome {
+    RowOutcome {
+        row,
+        source_key: String::new(),
+        recipient: String::new(),
+        name: String::new(),
+        achievement: String::new(),
+        outcome,
+        credential_id: None,
+        claim: None,
+        wallet: None,
+        delivery: None,
+    }
+}
