@@ -73,6 +73,11 @@ pub struct IssueArgs {
     /// which the 1EdTech OB 3.0 JSON Schema does not accept).
     #[arg(long)]
     suspendable: bool,
+    /// Put each credential straight into the recipient's wallet on this service when the row
+    /// gives a DID that a wallet here holds (no claim link for those rows). Emails are not
+    /// matched: a wallet's email address is not verified.
+    #[arg(long)]
+    deliver: bool,
     /// Only preview: count what would be issued and list the errors.
     #[arg(long)]
     preview: bool,
@@ -309,8 +314,7 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
     }
 
     let flags = flags(&args.store, Some(&args.kek), args.public_url.as_ref());
-    let kek = Config::kek(&flags, &env)?;
-    let base = Config::public_url(&flags, &env)?.base();
+    let config = Config::resolve(&flags, &env)?;
     let options = BatchOptions {
         batch_size: args.batch_size,
         threads: args
@@ -318,6 +322,7 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
             .unwrap_or_else(|| BatchOptions::default().threads),
         claim_seconds: args.claim_links.as_ref().map(|_| args.claim_days * 86_400),
         suspendable: args.suspendable,
+        deliver: args.deliver,
     };
     let links = match &args.claim_links {
         None => None,
@@ -339,6 +344,7 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
                     "credential_id",
                     "claim_url",
                     "expires",
+                    "wallet",
                 ])?;
             }
             Some(w)
@@ -350,21 +356,54 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
         links,
         progress: Progress::new(size, read, std::io::stderr().is_terminal()),
     };
-    let summary = runtime()?.block_on(async {
-        let store = open(&flags).await?;
-        let issuer = Issuer::load(&store, &kek, &args.org, &base).await?;
-        let summary = ler_batch::run(
-            &store,
-            &issuer,
-            &mut rows,
-            &options,
-            crate::clock::now(),
-            &mut sink,
+    // The service's own state: the same engine, and what the service does after each
+    // credential is stored (wallet delivery, program progress; webhook events are queued by
+    // the engine and sent by `ler serve`).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let issued = runtime.block_on(async {
+        let state = ler_server::open(&config)
+            .await?
+            .with_clock(ler_server::Clock::from_fn(crate::clock::now));
+        let issuer = Issuer::load(
+            &state.store,
+            &state.kek,
+            &args.org,
+            &state.public_url.base(),
         )
         .await?;
-        anyhow::Ok(summary)
+        let issued =
+            ler_server::batch::issue(&state, &issuer, &mut *rows, &options, &mut sink).await?;
+        anyhow::Ok(issued)
     })?;
+    let summary = issued.summary;
     sink.progress.finish(&summary);
+    if args.deliver {
+        let failed: Vec<_> = issued
+            .deliveries
+            .iter()
+            .filter_map(|d| d.result.as_ref().err().map(|e| (d, e)))
+            .collect();
+        eprintln!(
+            "delivered into wallets: {} ({} new), {} failed",
+            issued.deliveries.len() - failed.len(),
+            issued
+                .deliveries
+                .iter()
+                .filter(|d| d.result == Ok(true))
+                .count(),
+            failed.len()
+        );
+        for (d, e) in failed {
+            eprintln!(
+                "  row {}: {} not delivered to {}: {e}",
+                d.row, d.credential_id, d.wallet
+            );
+        }
+    }
     Ok(if summary.errors > 0 {
         std::process::ExitCode::from(1)
     } else {
@@ -384,10 +423,14 @@ impl CliSink {
         row: &ler_connect::IssueRow,
         id: &str,
         claim: Option<&ler_batch::ClaimLink>,
+        wallet: Option<&ler_store::Holder>,
     ) {
-        let (Some(w), Some(c)) = (self.links.as_mut(), claim) else {
+        let Some(w) = self.links.as_mut() else {
             return;
         };
+        if claim.is_none() && wallet.is_none() {
+            return;
+        }
         let r = &row.recipient;
         // A write error here surfaces at the flush that follows every batch.
         let _ = w.write_record([
@@ -399,8 +442,11 @@ impl CliSink {
                 .unwrap_or(""),
             r.name.as_deref().unwrap_or(""),
             id,
-            c.url.as_str(),
-            &ler_model::datetime::format_datetime(c.expires_at),
+            claim.map_or("", |c| c.url.as_str()),
+            &claim
+                .map(|c| ler_model::datetime::format_datetime(c.expires_at))
+                .unwrap_or_default(),
+            wallet.map_or("", |h| h.did.as_str()),
         ]);
     }
 }
@@ -412,14 +458,15 @@ impl Sink for CliSink {
                 row,
                 credential_id,
                 claim,
+                wallet,
                 ..
             }
             | Event::AlreadyIssued {
                 row,
                 credential_id,
                 claim,
-                ..
-            } => self.link(row, credential_id, *claim),
+                wallet,
+            } => self.link(row, credential_id, *claim, *wallet),
             Event::Skipped(_) => {}
             Event::Error(e) => {
                 self.progress.clear();

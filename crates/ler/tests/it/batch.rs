@@ -110,7 +110,7 @@ fn issues_fixture_with_claim_links_and_reruns_issue_nothing_twice() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "source_key,recipient,name,credential_id,claim_url,expires"
+        "source_key,recipient,name,credential_id,claim_url,expires,wallet"
     );
     assert_eq!(lines.len(), 4, "{text}");
     assert!(
@@ -314,4 +314,98 @@ fn resumes_after_kill_9_with_no_duplicates_and_no_gaps() {
     let o = run(&mut issue());
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains(&format!("0 issued, {ROWS} issued before")));
+}
+
+#[test]
+fn deliver_puts_records_into_wallets_held_here_and_links_the_rest() {
+    let t = Tmp::new("batch-deliver");
+    let data = setup(&t);
+    // A wallet on this service, made as `ler serve` makes one at sign-up.
+    let did = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store =
+                ler_store::Store::open(&ler_store::Location::SqliteDir(data.clone().into()))
+                    .await
+                    .unwrap();
+            let kek = ler_crypto::Kek::parse(KEK).unwrap();
+            let h = ler_wallet::new_holder(&kek).unwrap();
+            store
+                .create_holder(&ler_store::Holder {
+                    id: h.id.clone(),
+                    email: "dee@example.org".into(),
+                    password_hash: "unused".into(),
+                    did: h.did.clone(),
+                    encrypted_key: h.encrypted_key.clone(),
+                    wrapped_data_key: h.wrapped_data_key.clone(),
+                    created_at: 1,
+                })
+                .await
+                .unwrap();
+            h.did.clone()
+        });
+    let csv = t.path("rows.csv");
+    std::fs::write(
+        &csv,
+        format!("recipient,achievement\n{did},forklift\neve@example.org,forklift\n"),
+    )
+    .unwrap();
+    let mapping = t.path("map.toml");
+    std::fs::write(
+        &mapping,
+        "source_key = \"{recipient}:{achievement}\"\n[recipient]\nemail_or_did = \"{recipient}\"\n[achievement]\nid = \"{achievement}\"\n",
+    )
+    .unwrap();
+    let links = t.path("links.csv");
+    let issue = || {
+        run(cmd(&[
+            "batch",
+            "issue",
+            "--data",
+            &data,
+            "--org",
+            "acme",
+            "--deliver",
+            "--mapping",
+        ])
+        .arg(&mapping)
+        .arg("--claim-links")
+        .arg(&links)
+        .arg(&csv))
+    };
+    let o = issue();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("delivered into wallets: 1 (1 new), 0 failed"),
+        "{}",
+        stderr(&o)
+    );
+    let text = std::fs::read_to_string(&links).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let to_dee = lines.iter().find(|l| l.contains(&did)).unwrap();
+    assert!(!to_dee.contains("/wallet/claim/"), "{to_dee}");
+    assert!(to_dee.ends_with(&did), "{to_dee}");
+    let to_eve = lines
+        .iter()
+        .find(|l| l.contains("eve@example.org"))
+        .unwrap();
+    assert!(
+        to_eve.contains("https://creds.example.org/wallet/claim/"),
+        "{to_eve}"
+    );
+    let conn = db(&data);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM wallet_records"), 1);
+    // A rerun delivers again; the wallet recognizes the record.
+    let o = issue();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("delivered into wallets: 1 (0 new), 0 failed"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM wallet_records"), 1);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM credentials"), 2);
 }
