@@ -1,5 +1,5 @@
 //! `ler demo pipeline`: the pilot end to end, every hop checked — a Canvas gradebook export
-//! from a college's LMS, bulk issuance of Open Badges with claim links (`ler-batch`), the
+//! from a college's LMS, bulk issuance of Open Badges with claim links (the batch API), the
 //! participants claiming them into their wallets, one participant sharing a badge with an
 //! employer (a grant and a share link), the employer's HRIS told by a signed webhook and
 //! reading the record through the grant, and the employer's export to HR Open LER-RS.
@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail, ensure};
 use clap::Args;
-use ler_batch::{BatchOptions, Event, Issuer, Sink, Summary};
 use ler_connect::export::{LerRsOptions, Person};
 use ler_connect::import;
 use ler_connect::{Mapping, preview};
@@ -70,7 +69,7 @@ pub fn run(args: PipelineArgs) -> anyhow::Result<std::process::ExitCode> {
         ("The college's LMS export is read", &|p| p.read_export()),
         (
             "Bulk issue: Open Badges signed and stored, with claim links",
-            &|p| p.bulk_issue(&runtime),
+            &|p| p.bulk_issue(),
         ),
         ("Participants claim their badges into their wallets", &|p| {
             p.claim()
@@ -130,8 +129,6 @@ struct Participant {
 /// The running pilot: the service, its organizations and what each hop handed on.
 struct Pilot {
     dir: PathBuf,
-    store: Store,
-    kek: Arc<ler_crypto::Kek>,
     base: String,
     http: ureq::Agent,
     college_key: String,
@@ -220,8 +217,6 @@ impl Pilot {
             .build();
         Ok(Pilot {
             dir: dir.to_owned(),
-            store,
-            kek,
             base,
             http,
             college_key,
@@ -280,6 +275,18 @@ impl Pilot {
         let text = res.into_string().unwrap_or_default();
         let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Ok((status, cookie, json))
+    }
+
+    /// A GET that must answer 200; its body as text.
+    fn expect_text(&self, path: &str, auth: &str) -> anyhow::Result<String> {
+        let url = format!("{}{path}", self.base);
+        let res = self
+            .http
+            .get(&url)
+            .set("authorization", auth)
+            .call()
+            .map_err(|e| anyhow!("GET {path}: {e}"))?;
+        res.into_string().context("the answer is not text")
     }
 
     /// A request that must answer `expect`; its body.
@@ -348,48 +355,96 @@ impl Pilot {
         ))
     }
 
-    /// Hop 2: `ler-batch` issues a credential per passing row, with a claim link each; every
+    /// Hop 2: the LMS posts its export to the service's batch API (`POST /orgs/<slug>/batch`,
+    /// the gradebook and its mapping as multipart), which issues a credential per passing row
+    /// with a claim link each; the LMS follows the job to its per-row results, and every
     /// credential verifies at the service.
-    fn bulk_issue(&mut self, runtime: &tokio::runtime::Runtime) -> Hop {
-        let mapping = Mapping::parse(CANVAS_MAPPING)?;
-        let mut rows = import::csv(CANVAS_CSV.as_bytes(), &mapping)?;
-        let mut sink = Collect::default();
+    fn bulk_issue(&mut self) -> Hop {
         let started = std::time::Instant::now();
-        let summary = runtime.block_on(async {
-            let issuer = Issuer::load(&self.store, &self.kek, "riverside", &self.base).await?;
-            let options = BatchOptions {
-                claim_seconds: Some(30 * 86_400),
-                ..BatchOptions::default()
-            };
-            let summary = ler_batch::run(
-                &self.store,
-                &issuer,
-                &mut rows,
-                &options,
-                clock::now(),
-                &mut sink,
+        let boundary = "ler-pipeline-boundary";
+        let mut body = String::new();
+        for (name, file, content) in [
+            ("mapping", "canvas.toml", CANVAS_MAPPING),
+            ("file", "canvas-gradebook.csv", CANVAS_CSV),
+        ] {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/plain\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let auth = format!("Bearer {}", self.college_key);
+        let res = self
+            .http
+            .post(&format!("{}/orgs/riverside/batch?claimDays=30", self.base))
+            .set("authorization", &auth)
+            .set(
+                "content-type",
+                &format!("multipart/form-data; boundary={boundary}"),
             )
-            .await?;
-            anyhow::Ok(summary)
-        })?;
-        let millis = started.elapsed().as_millis();
+            .send_string(&body);
+        let res = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Status(code, r)) => {
+                bail!(
+                    "POST /orgs/riverside/batch answered {code}: {}",
+                    r.into_string().unwrap_or_default()
+                )
+            }
+            Err(e) => bail!("POST /orgs/riverside/batch: {e}"),
+        };
+        ensure!(res.status() == 202, "the batch answered {}", res.status());
+        let location = res
+            .header("location")
+            .map(String::from)
+            .context("the batch answered no Location")?;
+        let mut job = Value::Null;
+        for _ in 0..600 {
+            job = self.expect(200, "GET", &location, &[("authorization", &auth)], None)?;
+            match job["state"].as_str() {
+                Some("finished") => break,
+                Some("failed") => bail!("the batch failed: {}", job["error"]),
+                _ => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
         ensure!(
-            summary.issued == self.to_issue && sink.links.len() as u64 == self.to_issue,
-            "{} issued and {} claim links, for {} rows to issue",
-            summary.issued,
-            sink.links.len(),
+            job["state"] == "finished",
+            "the batch did not finish: {job}"
+        );
+        let millis = started.elapsed().as_millis();
+        let results = job["results"].as_array().cloned().unwrap_or_default();
+        let text = |r: &Value, k: &str| r[k].as_str().unwrap_or_default().to_owned();
+        let participants: Vec<Participant> = results
+            .iter()
+            .filter(|r| r["outcome"] == "issued" && r["claimUrl"].is_string())
+            .map(|r| Participant {
+                name: display_name(&text(r, "name")),
+                email: text(r, "recipient"),
+                credential_id: text(r, "credentialId"),
+                claim_url: text(r, "claimUrl"),
+                cookie: None,
+                csrf: None,
+                record_id: None,
+            })
+            .collect();
+        let issued = job["summary"]["issued"].as_u64().unwrap_or(0);
+        let errors = job["summary"]["errors"].as_u64().unwrap_or(0);
+        ensure!(
+            issued == self.to_issue && participants.len() as u64 == self.to_issue,
+            "{issued} issued and {} claim links, for {} rows to issue: {job}",
+            participants.len(),
             self.to_issue
         );
+        let csv = self.expect_text(&format!("{location}?format=csv"), &auth)?;
+        std::fs::write(self.dir.join("batch-results.csv"), csv)?;
         let mut csv = String::from("email,name,credential_id,claim_url\n");
-        for p in &sink.links {
+        for p in &participants {
             csv.push_str(&format!(
                 "{},{},{},{}\n",
                 p.email, p.name, p.credential_id, p.claim_url
             ));
         }
         std::fs::write(self.dir.join("claim-links.csv"), csv)?;
-        let auth = format!("Bearer {}", self.college_key);
-        for p in &sink.links {
+        for p in &participants {
             let listed = self.expect(
                 200,
                 "GET",
@@ -417,14 +472,13 @@ impl Pilot {
                 p.credential_id
             );
         }
-        self.participants = sink.links;
+        self.participants = participants;
         Ok(format!(
-            "{} Open Badges 3.0 (eddsa-rdfc-2022, did:web, status lists) signed and stored in {millis} ms; each verifies at the service; claim links in claim-links.csv{}",
-            summary.issued,
-            if sink.errors.is_empty() {
+            "POST /orgs/riverside/batch: {issued} Open Badges 3.0 (eddsa-rdfc-2022, did:web, status lists) signed and stored in {millis} ms; each verifies at the service; claim links in claim-links.csv, every row's result in batch-results.csv{}",
+            if errors == 0 {
                 String::new()
             } else {
-                format!("; rows in error reported: {}", sink.errors.len())
+                format!("; rows in error reported: {errors}")
             }
         ))
     }
@@ -683,43 +737,6 @@ impl Pilot {
     }
 }
 
-/// Collects what the batch engine reports: claim links and errors.
-#[derive(Default)]
-struct Collect {
-    links: Vec<Participant>,
-    errors: Vec<String>,
-}
-
-impl Sink for Collect {
-    fn event(&mut self, event: &Event<'_>) {
-        match event {
-            Event::Issued {
-                row,
-                credential_id,
-                claim: Some(claim),
-                ..
-            } => self.links.push(Participant {
-                name: display_name(row.recipient.name.as_deref().unwrap_or_default()),
-                email: row.recipient.email.clone().unwrap_or_default(),
-                credential_id: (*credential_id).to_owned(),
-                claim_url: claim.url.clone(),
-                cookie: None,
-                csrf: None,
-                record_id: None,
-            }),
-            Event::Error(e) => self.errors.push(e.to_string()),
-            _ => {}
-        }
-    }
-
-    fn flush(&mut self) -> Result<(), String> {
-        Ok(())
-    }
-
-    fn progress(&mut self, _summary: &Summary) {}
-}
-
-/// "Rivera, Ana" (how gradebooks list students) as "Ana Rivera".
 fn display_name(name: &str) -> String {
     match name.split_once(", ") {
         Some((family, given)) if !given.contains(',') => format!("{given} {family}"),
