@@ -113,11 +113,9 @@ impl Db {
         } else {
             Vec::new()
         };
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            let d = CredentialDerived::of(&item.credential)?;
-            let stored = insert_item(&tx, org_id, item, &d).await?;
-            if stored && let Some(e) = &item.event {
+        let out = insert_items(&tx, org_id, items).await?;
+        for (item, stored) in items.iter().zip(&out) {
+            if *stored && let Some(e) = &item.event {
                 super::webhooks::fan_out(
                     &tx,
                     &hooks,
@@ -128,7 +126,6 @@ impl Db {
                 )
                 .await?;
             }
-            out.push(stored);
         }
         tx.commit().await.map_err(pg)?;
         Ok(out)
@@ -182,57 +179,110 @@ impl Db {
     }
 }
 
-/// Stores one item unless its source key is taken; true when stored.
-async fn insert_item(
+/// Stores a batch's items in a few statements (one per table, each over arrays), each unless
+/// its source key is taken; for each item, true when stored. The credentials go in first; the
+/// source keys then go in with `ON CONFLICT DO NOTHING`, which waits for a concurrent
+/// transaction holding the same key and skips it if that one committed; the credentials whose
+/// key was taken are taken back out.
+async fn insert_items(
     tx: &Transaction<'_>,
     org_id: i64,
-    item: &BatchInsert,
-    d: &CredentialDerived,
-) -> Result<bool> {
-    let row = &item.credential;
-    let status = BatchStatus::Issued;
+    items: &[BatchInsert],
+) -> Result<Vec<bool>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let derived = items
+        .iter()
+        .map(|i| CredentialDerived::of(&i.credential))
+        .collect::<Result<Vec<_>>>()?;
+    let rows: Vec<&crate::CredentialRow> = items.iter().map(|i| &i.credential).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let org_ids: Vec<i64> = rows.iter().map(|r| r.org_id).collect();
+    let achievements: Vec<Option<&str>> =
+        rows.iter().map(|r| r.achievement_id.as_deref()).collect();
+    let recipients: Vec<Option<&str>> = rows.iter().map(|r| r.recipient.as_deref()).collect();
+    let names: Vec<Option<&str>> = derived.iter().map(|d| d.name.as_deref()).collect();
+    let searches: Vec<&str> = derived.iter().map(|d| d.search.as_str()).collect();
+    let jsons: Vec<&str> = derived.iter().map(|d| d.json.as_str()).collect();
+    let rev_lists: Vec<Option<i64>> = derived.iter().map(|d| d.revocation_list).collect();
+    let rev_indexes: Vec<Option<i64>> = derived.iter().map(|d| d.revocation_index).collect();
+    let sus_lists: Vec<Option<i64>> = derived.iter().map(|d| d.suspension_list).collect();
+    let sus_indexes: Vec<Option<i64>> = derived.iter().map(|d| d.suspension_index).collect();
+    let revoked: Vec<bool> = rows.iter().map(|r| r.revoked).collect();
+    let suspended: Vec<bool> = rows.iter().map(|r| r.suspended).collect();
+    let issued_at: Vec<i64> = rows.iter().map(|r| r.issued_at).collect();
     tx.execute(
         "INSERT INTO credentials (id, org_id, achievement_id, recipient, name, search, json, \
              revocation_list, revocation_index, suspension_list, suspension_index, revoked, suspended, issued_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bool[], $13::bool[], $14::bigint[])",
         &[
-            &row.id,
-            &row.org_id,
-            &row.achievement_id,
-            &row.recipient,
-            &d.name,
-            &d.search,
-            &d.json,
-            &d.revocation_list,
-            &d.revocation_index,
-            &d.suspension_list,
-            &d.suspension_index,
-            &row.revoked,
-            &row.suspended,
-            &row.issued_at,
+            &ids,
+            &org_ids,
+            &achievements,
+            &recipients,
+            &names,
+            &searches,
+            &jsons,
+            &rev_lists,
+            &rev_indexes,
+            &sus_lists,
+            &sus_indexes,
+            &revoked,
+            &suspended,
+            &issued_at,
         ],
     )
     .await
-    .or_conflict(|| format!("credential {} or its status entry", row.id))?;
-    // Waits for a concurrent transaction holding the same key, then skips if it committed.
-    let stored = tx
-        .execute(
-            "INSERT INTO batch_items (org_id, source_key, credential_id, status, issued_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (org_id, source_key) DO NOTHING",
-            &[&org_id, &item.source_key, &row.id, &status.as_str(), &row.issued_at],
+    .or_conflict(|| "a credential of the batch or its status entry".to_owned())?;
+    let keys: Vec<&str> = items.iter().map(|i| i.source_key.as_str()).collect();
+    let status = vec![BatchStatus::Issued.as_str(); items.len()];
+    let org = vec![org_id; items.len()];
+    let won: std::collections::HashSet<String> = tx
+        .query(
+            "INSERT INTO batch_items (org_id, source_key, credential_id, status, issued_at) \
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
+             ON CONFLICT (org_id, source_key) DO NOTHING RETURNING credential_id",
+            &[&org, &keys, &ids, &status, &issued_at],
         )
         .await
-        .map_err(pg)?;
-    if stored == 0 {
-        tx.execute("DELETE FROM credentials WHERE id = $1", &[&row.id])
+        .map_err(pg)?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect();
+    let stored: Vec<bool> = ids.iter().map(|id| won.contains(*id)).collect();
+    let lost: Vec<&str> = ids
+        .iter()
+        .zip(&stored)
+        .filter(|(_, s)| !**s)
+        .map(|(id, _)| *id)
+        .collect();
+    if !lost.is_empty() {
+        tx.execute("DELETE FROM credentials WHERE id = ANY($1)", &[&lost])
             .await
             .map_err(pg)?;
-        return Ok(false);
     }
-    if let Some(claim) = &item.claim {
-        insert_claim(tx, claim).await?;
+    let claims: Vec<&ClaimToken> = items
+        .iter()
+        .zip(&stored)
+        .filter(|(_, s)| **s)
+        .filter_map(|(i, _)| i.claim.as_ref())
+        .collect();
+    if !claims.is_empty() {
+        let hashes: Vec<&str> = claims.iter().map(|c| c.token_hash.as_str()).collect();
+        let orgs: Vec<i64> = claims.iter().map(|c| c.org_id).collect();
+        let creds: Vec<&str> = claims.iter().map(|c| c.credential_id.as_str()).collect();
+        let expires: Vec<i64> = claims.iter().map(|c| c.expires_at).collect();
+        tx.execute(
+            "INSERT INTO claim_tokens (token_hash, org_id, credential_id, expires_at, used) \
+             SELECT h, o, c, e, FALSE FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS t(h, o, c, e)",
+            &[&hashes, &orgs, &creds, &expires],
+        )
+        .await
+        .or_conflict(|| "claim token".to_owned())?;
     }
-    Ok(true)
+    Ok(stored)
 }
 
 async fn insert_claim(tx: &Transaction<'_>, t: &ClaimToken) -> Result<()> {
