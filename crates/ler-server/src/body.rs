@@ -31,12 +31,17 @@ impl<S: Send + Sync> FromRequest<S> for Body {
 }
 
 impl Body {
+    /// Whether the body is empty (or only whitespace).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
     /// The body as a JSON value (a form becomes an object of strings).
     pub fn json(&self) -> Result<Value, AppError> {
         if self.form {
             return self.fields().map(Value::Object);
         }
-        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+        if self.is_empty() {
             return Err(AppError::BadRequest(
                 "the request body is empty; send JSON".into(),
             ));

@@ -5,6 +5,8 @@
 //! record, whole, repeated access, for [`PRINT_DAYS`] days, to "the printout" (recipient
 //! `<public URL>/wallet/print`, purpose `other`) — with a share link, and each record's code
 //! leads to `<public URL>/share/<token>/<record id>`: that record, verified when it is read.
+//! Since every printout gives a grant, printing is a `POST` (with the session's CSRF token),
+//! never a `GET`.
 //! So a printout is consent like any other: the holder sees it among the grants, every scan is
 //! in the access log, and revoking the grant makes every code on the paper stop working.
 
@@ -173,13 +175,32 @@ async fn printout(state: &AppState, holder: &Holder) -> Result<(Vec<Record>, Str
     Ok((records, given.share_url))
 }
 
-/// `GET /wallet/print`: the printable LER as one self-contained HTML page, a QR code per record
+/// The signed-in holder asking for a printout. Printing gives a grant, so it is a POST with the
+/// session's CSRF token (header `X-CSRF-Token`, or `csrf` in a form or JSON body); the body
+/// may be empty when the header carries it.
+async fn print_holder(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Body,
+) -> Result<Holder, AppError> {
+    let fields = if body.is_empty() {
+        serde_json::Map::new()
+    } else {
+        body.fields()?
+    };
+    let csrf = fields.get("csrf").and_then(Value::as_str);
+    let Signed { holder, .. } = signed_in(state, headers, &Method::POST, csrf).await?;
+    Ok(holder)
+}
+
+/// `POST /wallet/print`: the printable LER as one self-contained HTML page, a QR code per record
 /// leading to its verification (see the module notes on the printout's grant).
 pub async fn print_html(
     State(state): State<AppState>,
     headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
-    let Signed { holder, .. } = signed_in(&state, &headers, &Method::GET, None).await?;
+    let holder = print_holder(&state, &headers, &body).await?;
     let (records, base) = printout(&state, &holder).await?;
     let html = state
         .pool
@@ -198,12 +219,14 @@ pub async fn print_html(
         .into_response())
 }
 
-/// `GET /wallet/print.pdf`: the printable LER as a PDF, a QR code (with a link) per record.
+/// `POST /wallet/print.pdf`: the printable LER as a PDF, a QR code (with a link) per record
+/// (CSRF as for [`print_html`]).
 pub async fn print_pdf(
     State(state): State<AppState>,
     headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
-    let Signed { holder, .. } = signed_in(&state, &headers, &Method::GET, None).await?;
+    let holder = print_holder(&state, &headers, &body).await?;
     let (records, base) = printout(&state, &holder).await?;
     let pdf = state
         .pool

@@ -1183,9 +1183,11 @@ pub async fn data(
 }
 
 fn data_body(ctx: &Ctx, me: &Me, message: &str) -> String {
+    // Printing gives a grant (see `wallet::takeout`), so it is a form that POSTs, not a link.
+    let csrf = html::csrf_field(&me.csrf);
     format!(
         "<h1>{}</h1>{message}<section class=\"card\"><h2>{}</h2><p>{}</p><p><a class=\"button\" href=\"/wallet/export\" download=\"ler-wallet-export.json\">{}</a></p></section>\
-<section class=\"card\"><h2>{}</h2><p>{}</p><p class=\"actions\"><a class=\"button secondary\" href=\"/wallet/print\">{}</a><a class=\"button secondary\" href=\"/wallet/print.pdf\">{}</a></p></section>\
+<section class=\"card\"><h2>{}</h2><p>{}</p><form method=\"post\" action=\"/wallet/print\" class=\"actions\">{csrf}<button type=\"submit\" class=\"secondary\">{}</button><button type=\"submit\" class=\"secondary\" formaction=\"/wallet/print.pdf\">{}</button></form></section>\
 <section class=\"card\"><h2>{}</h2><form method=\"post\" action=\"/me/import\" enctype=\"multipart/form-data\">{}<div class=\"field\"><label for=\"bundle\">{}</label><input type=\"file\" id=\"bundle\" name=\"bundle\" accept=\".json,application/json\" required></div><button type=\"submit\">{}</button></form></section>",
         ctx.tx("wallet.data"),
         ctx.tx("wallet.export"),
@@ -1196,7 +1198,7 @@ fn data_body(ctx: &Ctx, me: &Me, message: &str) -> String {
         ctx.tx("wallet.print_html"),
         ctx.tx("wallet.print_pdf"),
         ctx.tx("wallet.import"),
-        html::csrf_field(&me.csrf),
+        csrf,
         ctx.tx("wallet.import_label"),
         ctx.tx("wallet.import_button"),
     )

@@ -207,6 +207,18 @@ impl Holder {
         a.json()["record"]["id"].as_str().expect("id").to_string()
     }
 
+    /// Asks for a printout: a POST with the CSRF token in its header and no body.
+    async fn print(&self, path: &str) -> Answer {
+        self.call(Method::POST, path, None).await
+    }
+
+    /// How many grants the holder has (a printout gives one).
+    async fn grant_count(&self) -> usize {
+        let a = self.get("/wallet/grants").await;
+        a.expect(200);
+        a.json()["grants"].as_array().map_or(0, Vec::len)
+    }
+
     /// Gives a grant; the answer's JSON.
     async fn grant(&self, body: Value) -> Value {
         let a = self.post("/wallet/grants", &body).await;
@@ -1284,13 +1296,13 @@ async fn printouts_have_a_code_per_record_leading_to_it() {
     for (_st, s) in Service::all().await {
         let h = &s.h;
         let ana = s.signup("ana@mail.example").await;
-        let empty = ana.get("/wallet/print").await;
+        let empty = ana.print("/wallet/print").await;
         empty.expect(200);
         assert!(String::from_utf8_lossy(&empty.bytes).contains("No records."));
         let mut ids = Vec::new();
         ids.push(ana.add(&json!({"credential": h.issue().await}), 201).await);
         ids.push(ana.add(&json!({"credential": signed(OB3)}), 201).await);
-        let page = ana.get("/wallet/print").await;
+        let page = ana.print("/wallet/print").await;
         page.expect(200);
         assert!(
             page.header("content-type")
@@ -1311,7 +1323,7 @@ async fn printouts_have_a_code_per_record_leading_to_it() {
             assert_eq!(read.json()["records"][0]["verification"]["verified"], true);
         }
         s.advance(1);
-        let pdf = ana.get("/wallet/print.pdf").await;
+        let pdf = ana.print("/wallet/print.pdf").await;
         pdf.expect(200);
         assert_eq!(
             pdf.header("content-type").as_deref(),
@@ -1329,6 +1341,66 @@ async fn printouts_have_a_code_per_record_leading_to_it() {
         let start = html.find(&format!("{PUBLIC_URL}/share/")).expect("url");
         let end = start + html[start..].find('"').expect("end");
         h.get(&path_of(&html[start..end])).await.problem(404);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printing_is_a_post_and_a_get_gives_no_grant() {
+    for (_st, s) in Service::all().await {
+        let h = &s.h;
+        let ana = s.signup("ana@mail.example").await;
+        ana.add(&json!({"credential": h.issue().await}), 201).await;
+        assert_eq!(ana.grant_count().await, 0);
+        // A GET (a prefetch, a crawler, a link) gives no grant: 405, as problem+json.
+        for path in ["/wallet/print", "/wallet/print.pdf"] {
+            let a = ana.get(path).await;
+            a.problem(405);
+            assert!(
+                a.header("allow").is_some_and(|m| m.contains("POST")),
+                "{path}: {:?}",
+                a.header("allow")
+            );
+        }
+        assert_eq!(ana.grant_count().await, 0, "a GET gave a grant");
+        // A POST without the CSRF token is refused, and gives nothing either.
+        let bare = Request::builder()
+            .method(Method::POST)
+            .uri("/wallet/print")
+            .header("cookie", &ana.cookie)
+            .body(Body::empty())
+            .expect("request");
+        send(&ana.router, bare).await.problem(403);
+        assert_eq!(
+            ana.grant_count().await,
+            0,
+            "a POST without CSRF gave a grant"
+        );
+        // The wallet page's form: the token as a `csrf` field.
+        let form = Request::builder()
+            .method(Method::POST)
+            .uri("/wallet/print")
+            .header("cookie", &ana.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}", ana.csrf)))
+            .expect("request");
+        let page = send(&ana.router, form).await;
+        page.expect(200);
+        assert!(
+            page.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html"))
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&page.bytes)
+                .matches("<svg class=\"qr\"")
+                .count(),
+            1
+        );
+        assert_eq!(ana.grant_count().await, 1);
+        // The header, no body: the PDF.
+        let pdf = ana.print("/wallet/print.pdf").await;
+        pdf.expect(200);
+        assert!(pdf.bytes.starts_with(b"%PDF-"));
+        assert_eq!(ana.grant_count().await, 2);
     }
 }
 

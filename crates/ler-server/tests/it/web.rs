@@ -668,3 +668,26 @@ async fn a_photo_of_a_share_links_qr_code_is_read_on_the_server_and_verified() {
     bad.expect(422);
     assert!(text(&bad).contains("not a photo we can read"));
 }
+
+#[tokio::test]
+async fn the_wallet_prints_with_a_form_that_posts_not_a_link() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    ler_server::demo::seed(&h.state).await.expect("demo");
+    let mut maria = wallet_of(&h, "maria@example.org").await;
+    let page = text(&maria.get("/me/data").await);
+    assert!(!page.contains("href=\"/wallet/print"), "{page}");
+    assert!(
+        page.contains("<form method=\"post\" action=\"/wallet/print\"")
+            && page.contains("formaction=\"/wallet/print.pdf\""),
+        "{page}"
+    );
+    let token = csrf(&page);
+    let html = maria.post("/wallet/print", &[("csrf", &token)]).await;
+    html.expect(200);
+    assert!(text(&html).contains("<svg class=\"qr\""));
+    let pdf = maria.post("/wallet/print.pdf", &[("csrf", &token)]).await;
+    pdf.expect(200);
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    maria.get("/wallet/print").await.problem(405);
+}
