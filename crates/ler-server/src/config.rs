@@ -9,6 +9,8 @@ use ler_crypto::{Kek, Zeroizing};
 use ler_store::Location;
 use serde::Deserialize;
 
+use crate::proxy::TrustedProxies;
+
 /// Why a configuration could not be resolved.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -72,6 +74,16 @@ pub enum ConfigError {
     /// A suppression threshold for outcome reports below the floor, or not a number.
     #[error("{0}")]
     MinCell(String),
+    /// A trusted proxy that is not an IP address or a CIDR range.
+    #[error("the trusted proxy {entry:?} in {from} is not valid: {reason}")]
+    TrustedProxy {
+        /// Where it came from (`LER_TRUSTED_PROXIES` or the configuration file).
+        from: &'static str,
+        /// The entry as given.
+        entry: String,
+        /// Why it is not valid.
+        reason: String,
+    },
 }
 
 /// Fewest bytes a configured pseudonym secret may have.
@@ -297,6 +309,7 @@ struct FileConfig {
     limits: Option<Limits>,
     pseudonym_secret: Option<String>,
     cbo_min_cell: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// A resolved configuration.
@@ -322,6 +335,9 @@ pub struct Config {
     /// The fewest people an outcome report's figure may rest on (`LER_CBO_MIN_CELL`, else
     /// `cbo_min_cell` in the file, else [`ler_cbo::DEFAULT_K`]).
     pub cbo_min_cell: usize,
+    /// The reverse proxies whose `X-Forwarded-For` names the client (`LER_TRUSTED_PROXIES`,
+    /// comma-separated, else `trusted_proxies` in the file, else none).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl fmt::Debug for Config {
@@ -339,6 +355,7 @@ impl fmt::Debug for Config {
                 &self.pseudonym_secret.as_ref().map(|_| "(hidden)"),
             )
             .field("cbo_min_cell", &self.cbo_min_cell)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -373,6 +390,7 @@ impl Config {
             None => LogFormat::Text,
         };
         let pseudonym_secret = resolve_pseudonym_secret(env, &file)?;
+        let trusted_proxies = resolve_trusted_proxies(env, &file)?;
         let cbo_min_cell = match env("LER_CBO_MIN_CELL") {
             Some(text) => text.trim().parse().ok().filter(|k| *k >= MIN_CELL_FLOOR).ok_or_else(
                 || ConfigError::MinCell(format!(
@@ -404,6 +422,7 @@ impl Config {
             limits: file.limits.unwrap_or_default(),
             pseudonym_secret,
             cbo_min_cell,
+            trusted_proxies,
         })
     }
 
@@ -564,6 +583,24 @@ fn resolve_pseudonym_secret(
         return Err(ConfigError::PseudonymSecret(from));
     }
     Ok(Some(Arc::new(bytes)))
+}
+
+/// The trusted proxies: `LER_TRUSTED_PROXIES` (comma-separated; set but empty trusts none),
+/// else the file's `trusted_proxies`, else none.
+fn resolve_trusted_proxies(
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<TrustedProxies, ConfigError> {
+    if let Some(text) = env("LER_TRUSTED_PROXIES") {
+        let entries = text.split(',').map(str::trim).filter(|e| !e.is_empty());
+        return TrustedProxies::parse(entries, "LER_TRUSTED_PROXIES");
+    }
+    match &file.trusted_proxies {
+        Some(list) => {
+            TrustedProxies::parse(list.iter().map(String::as_str), "the configuration file")
+        }
+        None => Ok(TrustedProxies::default()),
+    }
 }
 
 /// Reads a KEK file (base64 of 32 bytes).

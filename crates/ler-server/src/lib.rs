@@ -28,6 +28,7 @@ mod metrics;
 mod ob3;
 mod ops;
 mod pool;
+mod proxy;
 mod ratelimit;
 mod routes;
 mod state;
@@ -41,6 +42,7 @@ mod webhooks;
 pub use config::{Config, ConfigError, Flags, Limits, LogFormat, PublicUrl};
 pub use error::AppError;
 pub use metrics::Metrics;
+pub use proxy::{IpNet, TrustedProxies};
 pub use ratelimit::RateLimiter;
 pub use routes::router;
 pub use state::{AppState, Clock, LOCAL_CACHE_TTL, LocalFetcher};
@@ -116,7 +118,8 @@ pub async fn open(config: &Config) -> Result<AppState, ServeError> {
         config.limits.clone(),
     )
     .with_pseudonym_secret(config.pseudonym_secret.clone())
-    .with_cbo_min_cell(config.cbo_min_cell))
+    .with_cbo_min_cell(config.cbo_min_cell)
+    .with_trusted_proxies(config.trusted_proxies.clone()))
 }
 
 /// Runs the service a configuration describes until SIGINT or SIGTERM, then drains the

@@ -106,20 +106,26 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-/// The client's address (from the connection; `0.0.0.0` when unknown, as in router tests).
-fn client_ip(req: &Request) -> IpAddr {
-    req.extensions()
+/// The client's address: the connection's peer (`0.0.0.0` when unknown, as in router tests),
+/// or, when that is a trusted proxy, the client it forwards for ([`TrustedProxies::client`],
+/// which the web pages' `Ctx` uses too).
+///
+/// [`TrustedProxies::client`]: crate::TrustedProxies::client
+pub(crate) fn client_ip(state: &AppState, req: &Request) -> IpAddr {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    state.trusted_proxies.client(peer, req.headers())
 }
 
-fn limited(limiter: &RateLimiter, req: &Request) -> bool {
-    !limiter.check(client_ip(req), Instant::now())
+fn limited(state: &AppState, limiter: &RateLimiter, req: &Request) -> bool {
+    !limiter.check(client_ip(state, req), Instant::now())
 }
 
 /// Rate-limits `POST /login`.
 pub async fn limit_login(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if limited(&state.login_limiter, &req) {
+    if limited(&state, &state.login_limiter, &req) {
         return AppError::TooManyRequests.into_response();
     }
     next.run(req).await
@@ -127,7 +133,7 @@ pub async fn limit_login(State(state): State<AppState>, req: Request, next: Next
 
 /// Rate-limits the verify endpoints.
 pub async fn limit_verify(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if limited(&state.verify_limiter, &req) {
+    if limited(&state, &state.verify_limiter, &req) {
         return AppError::TooManyRequests.into_response();
     }
     next.run(req).await

@@ -11,6 +11,7 @@ use ler_verify::{FetchError, Fetcher};
 use tokio::runtime::Handle;
 
 use crate::metrics::Metrics;
+use crate::proxy::TrustedProxies;
 use crate::ratelimit::RateLimiter;
 use crate::{AppError, Limits, PublicUrl};
 
@@ -83,6 +84,8 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
     /// Verify requests per client.
     pub verify_limiter: Arc<RateLimiter>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client the limits apply to.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// The clock.
     pub clock: Clock,
     pub(crate) signed_lists: Arc<Mutex<HashMap<i64, SignedList>>>,
@@ -130,6 +133,7 @@ impl AppState {
                 limits.verify_per_second,
             )),
             limits,
+            trusted_proxies: Arc::new(TrustedProxies::default()),
             clock: Clock::system(),
             signed_lists: Arc::new(Mutex::new(HashMap::new())),
             local_cache: Arc::new(Mutex::new(HashMap::new())),
@@ -143,6 +147,12 @@ impl AppState {
             )),
             cbo: crate::cbo::Settings::default(),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from these reverse proxies (see [`TrustedProxies::client`]).
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 
     /// Releases outcome reports with no figure resting on fewer than `k` people.

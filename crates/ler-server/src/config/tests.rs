@@ -153,3 +153,87 @@ fn pseudonym_secret_comes_from_the_environment_or_the_file_and_must_be_long() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn trusted_proxies_come_from_the_environment_or_the_file() {
+    let config = Config::resolve(&Flags::default(), &env_of(&[("LER_KEK", KEK)])).expect("config");
+    assert!(config.trusted_proxies.is_empty(), "none by default");
+    let dir = std::env::temp_dir().join(format!("ler-config-proxies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("ler.toml");
+    std::fs::write(
+        &file,
+        "trusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\", \"fd00::/8\"]\n",
+    )
+    .expect("write config");
+    let flags = Flags {
+        config: Some(file.clone()),
+        ..Flags::default()
+    };
+    let shown = |config: &Config| {
+        config
+            .trusted_proxies
+            .nets()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    let config = Config::resolve(&flags, &env_of(&[("LER_KEK", KEK)])).expect("config");
+    assert_eq!(
+        shown(&config),
+        ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"],
+        "from the file"
+    );
+    let env = env_of(&[
+        ("LER_KEK", KEK),
+        ("LER_TRUSTED_PROXIES", " 192.0.2.0/24 ,::1,"),
+    ]);
+    let config = Config::resolve(&flags, &env).expect("config");
+    assert_eq!(
+        shown(&config),
+        ["192.0.2.0/24", "::1/128"],
+        "the environment wins"
+    );
+    let env = env_of(&[("LER_KEK", KEK), ("LER_TRUSTED_PROXIES", "")]);
+    let config = Config::resolve(&flags, &env).expect("config");
+    assert!(
+        config.trusted_proxies.is_empty(),
+        "set but empty trusts none"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_trusted_proxy_is_an_error_naming_it() {
+    let env = env_of(&[
+        ("LER_KEK", KEK),
+        ("LER_TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.0/33"),
+    ]);
+    let err = Config::resolve(&Flags::default(), &env).err();
+    match &err {
+        Some(e @ ConfigError::TrustedProxy { from, entry, .. }) => {
+            assert_eq!(*from, "LER_TRUSTED_PROXIES");
+            assert_eq!(entry, "10.0.0.0/33");
+            assert!(e.to_string().contains("\"10.0.0.0/33\""), "{e}");
+        }
+        other => panic!("expected a trusted proxy error, got {other:?}"),
+    }
+    let dir = std::env::temp_dir().join(format!("ler-config-bad-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("ler.toml");
+    std::fs::write(&file, "trusted_proxies = [\"proxy.internal\"]\n").expect("write config");
+    let flags = Flags {
+        config: Some(file),
+        ..Flags::default()
+    };
+    let err = Config::resolve(&flags, &env_of(&[("LER_KEK", KEK)])).err();
+    assert!(
+        matches!(
+            &err,
+            Some(ConfigError::TrustedProxy { from: "the configuration file", entry, .. })
+                if entry == "proxy.internal"
+        ),
+        "{err:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -177,7 +177,8 @@ pub struct Ctx {
     pub section: &'static str,
     /// The request's headers (cookies for the session).
     pub headers: HeaderMap,
-    /// The client's address, passed on to the API's rate limits.
+    /// The client's address, passed on to the API's rate limits: the peer's, or the one a
+    /// trusted proxy forwards for (the port is the peer's).
     pub client: Option<SocketAddr>,
 }
 
@@ -210,10 +211,13 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = cookie(&parts.headers, i18n::LANG_COOKIE)
             .and_then(|c| Lang::parse(&c))
             .unwrap_or_else(|| {
@@ -243,10 +247,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         } else {
             parts.uri.path().to_string()
         };
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
+        // The internal API call carries the client as its peer and no X-Forwarded-For, so its
+        // limits key on the same address as a direct call through the proxy would.
+        let client = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+            let ip = state.trusted_proxies.client(c.0.ip(), &parts.headers);
+            SocketAddr::new(ip, c.0.port())
+        });
         Ok(Ctx {
             lang,
             path,

@@ -1,7 +1,11 @@
 //! Access: API key scopes, staff sign-in with cookies and CSRF, rate limits, body limits.
 
-use axum::http::Method;
-use ler_server::{Limits, admin};
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request};
+use ler_server::{Limits, TrustedProxies, admin};
 use serde_json::json;
 
 use crate::harness::{Harness, PUBLIC_URL, Storage};
@@ -262,6 +266,121 @@ async fn login_and_verify_are_rate_limited() {
         .problem(429);
     // Other endpoints are not limited.
     h.get("/healthz").await.expect(200);
+}
+
+/// A `POST /login` with a wrong password from `peer`, with this `X-Forwarded-For` (if any).
+async fn login_from(h: &Harness, peer: [u8; 4], forwarded_for: Option<&str>) -> u16 {
+    let body = json!({"email": "x@acme.example", "password": "nope nope nope"});
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri("/login")
+        .header("content-type", "application/json");
+    if let Some(xff) = forwarded_for {
+        b = b.header("x-forwarded-for", xff);
+    }
+    let mut req = b.body(Body::from(body.to_string())).expect("request");
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
+    h.send(req).await.status.as_u16()
+}
+
+/// The harness with `proxies` trusted.
+fn trusting(mut h: Harness, proxies: &[&str]) -> Harness {
+    let proxies = TrustedProxies::parse(proxies.iter().copied(), "the test").expect("proxies");
+    h.state = h.state.clone().with_trusted_proxies(proxies);
+    h.router = ler_server::router(h.state.clone());
+    h
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_behind_a_trusted_proxy_get_their_own_login_buckets() {
+    let storage = Storage::sqlite();
+    let limits = Limits {
+        login_per_minute: 0.01,
+        login_burst: 2.0,
+        ..Limits::default()
+    };
+    let h = Harness::open(&storage, PUBLIC_URL, limits).await;
+    let h = trusting(h, &["10.0.0.0/8"]);
+    let proxy = [10, 0, 0, 2];
+    for _ in 0..2 {
+        assert_eq!(login_from(&h, proxy, Some("203.0.113.1")).await, 401);
+    }
+    assert_eq!(login_from(&h, proxy, Some("203.0.113.1")).await, 429);
+    // Another client behind the same proxy has a bucket of its own.
+    assert_eq!(login_from(&h, proxy, Some("203.0.113.2")).await, 401);
+    // The first client cannot name the second to get in: the proxy appends its real address.
+    assert_eq!(
+        login_from(&h, proxy, Some("203.0.113.2, 203.0.113.1")).await,
+        429
+    );
+    // Behind a second trusted proxy, the same client is the same bucket.
+    assert_eq!(
+        login_from(&h, proxy, Some("203.0.113.1, 10.9.9.9")).await,
+        429
+    );
+    // The proxy's own bucket is untouched by its clients.
+    assert_eq!(login_from(&h, proxy, None).await, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_peer_cannot_pick_its_bucket_with_forwarded_for() {
+    let storage = Storage::sqlite();
+    let limits = Limits {
+        login_per_minute: 0.01,
+        login_burst: 2.0,
+        ..Limits::default()
+    };
+    let h = Harness::open(&storage, PUBLIC_URL, limits).await;
+    let h = trusting(h, &["10.0.0.0/8"]);
+    let peer = [192, 0, 2, 50];
+    assert_eq!(login_from(&h, peer, Some("198.51.100.1")).await, 401);
+    assert_eq!(login_from(&h, peer, Some("198.51.100.2")).await, 401);
+    assert_eq!(
+        login_from(&h, peer, Some("198.51.100.3")).await,
+        429,
+        "every claimed address shares the peer's bucket"
+    );
+    assert_eq!(login_from(&h, peer, None).await, 429);
+    // The addresses it claimed were not charged: a client really there still has its bucket.
+    assert_eq!(
+        login_from(&h, [10, 0, 0, 2], Some("198.51.100.1")).await,
+        401
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_sign_in_is_limited_per_client_behind_a_trusted_proxy() {
+    let storage = Storage::sqlite();
+    let limits = Limits {
+        login_per_minute: 0.01,
+        login_burst: 1.0,
+        ..Limits::default()
+    };
+    let h = Harness::open(&storage, PUBLIC_URL, limits).await;
+    let h = trusting(h, &["127.0.0.1"]);
+    let form = "email=x%40acme.example&password=nope+nope+nope&next=%2Fconsole";
+    let page = |xff: &str| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri("/console/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", xff)
+            .body(Body::from(form))
+            .expect("request");
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        h.send(req)
+    };
+    let text = |a: &crate::harness::Answer| String::from_utf8_lossy(&a.bytes).into_owned();
+    let wrong = "Wrong email or password.";
+    let too_many = "Too many attempts.";
+    assert!(text(&page("203.0.113.1").await).contains(wrong));
+    assert!(text(&page("203.0.113.1").await).contains(too_many));
+    assert!(
+        text(&page("203.0.113.2").await).contains(wrong),
+        "a second client behind the proxy signs in on its own bucket"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
