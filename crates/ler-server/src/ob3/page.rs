@@ -64,20 +64,35 @@ pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     )
 }
 
-/// The holder is not signed in to a wallet here: a link to sign in, and to come back.
+/// The holder is not signed in to a wallet here: a link to sign in that comes back to `here`
+/// (the wallet's sign-in takes it as `next`), and a link to come back by hand.
 pub(crate) fn sign_in(client_name: &str, here: &str) -> Response {
     page(
         StatusCode::OK,
         "Sign in to continue",
         &format!(
             "<h1>Sign in to your wallet</h1>\
-<p><strong>{}</strong> asks for access to your wallet. Sign in first, then come back to this page.</p>\
-<p><a href=\"/me\">Sign in to your wallet</a></p>\
+<p><strong>{}</strong> asks for access to your wallet. Sign in first; you will come back to this page.</p>\
+<p><a href=\"/me?next={}\">Sign in to your wallet</a></p>\
 <p><a href=\"{}\">I have signed in: continue</a></p>",
             esc(client_name),
+            esc(&url_param(here)),
             esc(here)
         ),
     )
+}
+
+/// `text` percent-encoded for a query parameter's value (unreserved characters and `/` kept).
+fn url_param(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// What the consent form shows and sends back.

@@ -50,7 +50,7 @@ async fn require(state: &AppState, ctx: &Ctx) -> Result<Result<Me, Response>, Ap
         None => Err(html::ok(html::page(
             ctx,
             ctx.t("wallet.signin_title"),
-            &signin_forms(ctx, &ctx.path, None),
+            &signin_forms(ctx, &next_of_page(&ctx.path), None),
         ))),
     })
 }
@@ -134,12 +134,31 @@ fn signin_forms(ctx: &Ctx, next: &str, error: Option<&str>) -> String {
     out
 }
 
+/// Whether signing in may lead on to `next`: a path on this site (never `//host`, `/\host`,
+/// an absolute URL or a header break) in the wallet, a claim link, or an OAuth authorization
+/// request (with its query) that asked the holder to sign in first.
+fn returns_to(next: &str) -> bool {
+    html::local_path(next)
+        && (next.starts_with("/me")
+            || next.starts_with("/wallet/claim/")
+            || next == "/oauth/authorize"
+            || next.starts_with("/oauth/authorize?"))
+}
+
 fn next_of(form: &Form) -> String {
     Some(form.get("next").to_string())
-        .filter(|n| {
-            html::local_path(n) && (n.starts_with("/me") || n.starts_with("/wallet/claim/"))
-        })
+        .filter(|n| returns_to(n))
         .unwrap_or_else(|| "/me".into())
+}
+
+/// Where the sign-in forms of a page lead on to: the page's own `next` parameter when it is
+/// one signing in may lead to (the OAuth sign-in prompt links to `/me?next=…`), else the page.
+fn next_of_page(path: &str) -> String {
+    path.split_once('?')
+        .map(|(_, query)| Form::urlencoded(query.as_bytes()))
+        .map(|q| q.get("next").to_string())
+        .filter(|n| returns_to(n))
+        .unwrap_or_else(|| path.to_string())
 }
 
 async fn sign(

@@ -526,7 +526,7 @@ async fn registration_authorization_token_api_refresh_and_revocation() {
         let holder = signup(&h, "ana@mail.example").await;
         let scope = all_scopes();
 
-        // Not signed in: a page that leads to the wallet's sign-in.
+        // Not signed in: a page that leads to the wallet's sign-in, and back here.
         let page = send(
             &h,
             Method::GET,
@@ -537,7 +537,10 @@ async fn registration_authorization_token_api_refresh_and_revocation() {
         .await;
         page.expect(200);
         let html = String::from_utf8_lossy(&page.bytes).to_string();
-        assert!(html.contains("href=\"/me\""), "{html}");
+        assert!(
+            html.contains("href=\"/me?next=/oauth/authorize%3F"),
+            "{html}"
+        );
         // Signed in: the consent page, which cannot be framed.
         let page = send(
             &h,
@@ -1190,5 +1193,128 @@ async fn credentials_page_with_limit_offset_since_and_link_headers() {
         let everything = page("").await;
         assert_eq!(ids(&everything), dates);
         assert_eq!(everything.json()["compactJwsString"], json!([]));
+    }
+}
+
+/// The value of the first `attr="…"` after `marker` on a page, its HTML entities undone.
+fn attr_after(page: &str, marker: &str) -> String {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} not on the page: {page}"))
+        + marker.len();
+    page[at..]
+        .split('"')
+        .next()
+        .unwrap_or("")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Signs in on the wallet's sign-in form with this `next`: the answer, and the session
+/// cookie it set (if any).
+async fn sign_in_on_the_page(h: &Harness, email: &str, next: &str) -> (Answer, Option<String>) {
+    let a = send(
+        h,
+        Method::POST,
+        "/me/login",
+        &[("accept", "text/html")],
+        Some((
+            "application/x-www-form-urlencoded",
+            form(&[
+                ("email", email),
+                ("password", "correct horse battery"),
+                ("next", next),
+            ]),
+        )),
+    )
+    .await;
+    let cookie = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with("ler_wallet=") && !pair.ends_with('='))
+        .map(String::from);
+    (a, cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_signed_out_signs_in_and_comes_back_to_the_consent_page() {
+    for (_st, h) in all().await {
+        let client = register(&h).await;
+        signup(&h, "ana@mail.example").await;
+        let scope = ob("credential.readonly");
+        let authorize = authorize_url(&client, &scope, VERIFIER);
+        // Signed out: the prompt's sign-in link carries the request back as `next`.
+        let prompt = send(&h, Method::GET, &authorize, &[], None).await;
+        prompt.expect(200);
+        let prompt = String::from_utf8_lossy(&prompt.bytes).to_string();
+        let link = attr_after(&prompt, "<a href=\"");
+        assert!(link.starts_with("/me?next="), "{link}");
+        assert_eq!(param(&link, "next").as_deref(), Some(authorize.as_str()));
+        // The wallet's sign-in page keeps it in its forms.
+        let page = send(&h, Method::GET, &link, &[("accept", "text/html")], None).await;
+        page.expect(200);
+        let page = String::from_utf8_lossy(&page.bytes).to_string();
+        assert_eq!(attr_after(&page, "name=\"next\" value=\""), authorize);
+        // Signing in leads back to the same request, now the consent page.
+        let (signed, cookie) = sign_in_on_the_page(&h, "ana@mail.example", &authorize).await;
+        signed.expect(303);
+        assert_eq!(
+            signed.header("location").as_deref(),
+            Some(authorize.as_str())
+        );
+        let cookie = cookie.expect("a session cookie");
+        let consent = send(&h, Method::GET, &authorize, &[("cookie", &cookie)], None).await;
+        consent.expect(200);
+        let html = String::from_utf8_lossy(&consent.bytes).to_string();
+        assert!(
+            html.contains("Allow Example HR System to use your wallet?"),
+            "{html}"
+        );
+        assert_eq!(attr_after(&html, "name=\"client_id\" value=\""), client.id);
+        assert_eq!(attr_after(&html, "name=\"scope\" value=\""), scope);
+        assert_eq!(attr_after(&html, "name=\"state\" value=\""), "xyz");
+        assert_eq!(
+            attr_after(&html, "name=\"redirect_uri\" value=\""),
+            REDIRECT
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_never_leads_off_the_site() {
+    let storage = Storage::sqlite();
+    let h = service(&storage).await;
+    signup(&h, "ana@mail.example").await;
+    for next in [
+        "//evil.example",
+        "//evil.example/oauth/authorize?x=1",
+        "/\\evil.example",
+        "https://evil.example/oauth/authorize?x=1",
+        "/oauth/authorize?x=1\r\nSet-Cookie: a=b",
+        "/oauth/authorizer",
+        "",
+    ] {
+        let (a, _) = sign_in_on_the_page(&h, "ana@mail.example", next).await;
+        a.expect(303);
+        assert_eq!(a.header("location").as_deref(), Some("/me"), "{next:?}");
+        // Nor does a sign-in page reached with it as `next` keep it.
+        let page = send(
+            &h,
+            Method::GET,
+            &format!("/me?next={}", enc(next)),
+            &[("accept", "text/html")],
+            None,
+        )
+        .await;
+        page.expect(200);
+        let page = String::from_utf8_lossy(&page.bytes).to_string();
+        let kept = attr_after(&page, "name=\"next\" value=\"");
+        assert!(kept.starts_with("/me?next="), "{next:?}: {kept}");
     }
 }
