@@ -4,9 +4,9 @@
 //! program progress. (`record.issued` webhook events need nothing here: the engine queues
 //! them in the transaction that stores their credentials.)
 //!
-//! [`issue`] runs the engine over any import's entries; [`jobs`] keeps the jobs started over
+//! [`issue`] runs the engine over any import's entries; `jobs` keeps the jobs started over
 //! HTTP (previewed, then run in the background, their per-row results kept in memory for a
-//! day: claim links are secrets and are never written to the database in the clear); [`api`]
+//! day: claim links are secrets and are never written to the database in the clear); `api`
 //! serves them. A job lost to a restart is run again by posting the same file: nothing is
 //! issued twice, and rows whose links were not handed out get new ones.
 
@@ -218,11 +218,15 @@ pub async fn issue(
     })
 }
 
-/// A stored credential that needs the service's attention.
+/// A stored credential that may need the service's attention.
 struct After {
     row: u64,
     credential_id: String,
-    /// The credential when it was issued now (a rerun's is read back for delivery).
+    /// Issued by this run (not a rerun's).
+    fresh: bool,
+    /// The achievements it awards (for program progress).
+    achievements: Vec<String>,
+    /// The credential, when it is to be delivered (otherwise read back only if needed).
     credential: Option<Value>,
     /// The issued-to text (DID, email), for CBO progress.
     recipient: String,
@@ -249,7 +253,10 @@ impl Sink for HookSink<'_> {
             } => After {
                 row: row.row,
                 credential_id: (*credential_id).to_owned(),
-                credential: Some((*credential).clone()),
+                fresh: true,
+                achievements: crate::cbo::awarded(credential),
+                // Cloned only to deliver: most rows need nothing more.
+                credential: wallet.map(|_| (*credential).clone()),
                 recipient: recipient_text(row),
                 wallet: wallet.cloned(),
             },
@@ -261,6 +268,8 @@ impl Sink for HookSink<'_> {
             } => After {
                 row: row.row,
                 credential_id: (*credential_id).to_owned(),
+                fresh: false,
+                achievements: Vec::new(),
                 credential: None,
                 recipient: recipient_text(row),
                 wallet: Some((*wallet).clone()),
@@ -296,13 +305,34 @@ async fn after_issue(state: AppState, mut rx: mpsc::UnboundedReceiver<After>) ->
     let mut milestones: HashMap<String, bool> = HashMap::new();
     let mut deliveries = Vec::new();
     while let Some(a) = rx.recv().await {
-        let fresh = a.credential.is_some();
+        let mut counts = false;
+        if a.fresh {
+            for id in &a.achievements {
+                let is = match milestones.get(id) {
+                    Some(b) => *b,
+                    None => {
+                        let b = state
+                            .store
+                            .milestone_programs(id)
+                            .await
+                            .map(|p| !p.is_empty())
+                            .unwrap_or(true);
+                        milestones.insert(id.clone(), b);
+                        b
+                    }
+                };
+                counts |= is;
+            }
+        }
+        if !counts && a.wallet.is_none() {
+            continue;
+        }
         let credential = match a.credential {
             Some(c) => Some(c),
             None => match state.store.credential(&a.credential_id).await {
                 Ok(found) => found.map(|row| row.json),
                 Err(e) => {
-                    tracing::error!(error = %e, "a credential to deliver could not be read");
+                    tracing::error!(error = %e, "a batch credential could not be read back");
                     None
                 }
             },
@@ -318,28 +348,8 @@ async fn after_issue(state: AppState, mut rx: mpsc::UnboundedReceiver<After>) ->
             }
             continue;
         };
-        if fresh {
-            let mut counts = false;
-            for id in crate::cbo::awarded(&credential) {
-                let known = milestones.get(&id).copied();
-                let is = match known {
-                    Some(b) => b,
-                    None => {
-                        let b = state
-                            .store
-                            .milestone_programs(&id)
-                            .await
-                            .map(|p| !p.is_empty())
-                            .unwrap_or(true);
-                        milestones.insert(id, b);
-                        b
-                    }
-                };
-                counts |= is;
-            }
-            if counts {
-                crate::cbo::issued(&state, &credential, Some(&a.recipient)).await;
-            }
+        if counts {
+            crate::cbo::issued(&state, &credential, Some(&a.recipient)).await;
         }
         if let Some(holder) = a.wallet {
             let bytes = credential.to_string().into_bytes();
