@@ -4,6 +4,9 @@
 # `ler batch issue`, release build. Reports wall time and peak RSS from /usr/bin/time -v.
 #
 #   crates/ler-batch/bench/bench.sh [N]
+#   BENCH_DATABASE=postgres://postgres@127.0.0.1:5432/lerbench crates/ler-batch/bench/bench.sh [N]
+#
+# With BENCH_DATABASE, the store is that (empty) PostgreSQL database instead of SQLite.
 #
 # Target (issue 8): 100,000 in at most 30 s with peak RSS at most 200 MB on 2 cores.
 set -euo pipefail
@@ -16,13 +19,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export LER_KEK=$("$ler" admin gen-kek)
 export LER_PUBLIC_URL=https://creds.example.org
-"$ler" admin create-org --data "$work/data" --slug bench --name "Bench College" >/dev/null
+if [ -n "${BENCH_DATABASE:-}" ]; then
+  store=(--database "$BENCH_DATABASE"); backend=PostgreSQL
+else
+  store=(--data "$work/data"); backend=SQLite
+fi
+"$ler" admin create-org "${store[@]}" --slug bench --name "Bench College" >/dev/null
 cat > "$work/achievement.json" <<'JSON'
 {"type": ["Achievement"], "name": "Forklift Safety", "description": "Operates a forklift safely.",
  "criteria": {"narrative": "Completed the 8-hour course and passed the final exam."},
  "achievementType": "Certificate"}
 JSON
-"$ler" batch add-achievement --data "$work/data" --org bench --id forklift "$work/achievement.json" >/dev/null
+"$ler" batch add-achievement "${store[@]}" --org bench --id forklift "$work/achievement.json" >/dev/null
 cat > "$work/mapping.toml" <<'TOML'
 source_key = "bench:{Enrollment}"
 [recipient]
@@ -41,13 +49,17 @@ awk -v n="$n" 'BEGIN {
   for (i = 1; i <= n; i++)
     printf "Learner %d,learner%d@students.example.edu,%d,2024-%02d-%02d,E-%d\n", i, i, 70 + i % 31, 1 + i % 12, 1 + i % 28, i;
 }' > "$work/data.csv"
-echo "ler batch issue: $n rows ($(du -h "$work/data.csv" | cut -f1) CSV) into SQLite" >&2
-/usr/bin/time -v "$ler" batch issue --data "$work/data" --org bench --mapping "$work/mapping.toml" \
+echo "ler batch issue: $n rows ($(du -h "$work/data.csv" | cut -f1) CSV) into $backend" >&2
+/usr/bin/time -v "$ler" batch issue "${store[@]}" --org bench --mapping "$work/mapping.toml" \
   "$work/data.csv" 2> "$work/time.txt" || { cat "$work/time.txt" >&2; exit 1; }
 grep -E "rows in|preview" "$work/time.txt" >&2
 wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}')
 rss=$(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}')
-stored=$(sqlite3 "$work/data/ler.sqlite3" "SELECT count(*) FROM credentials" 2>/dev/null || echo "?")
+if [ -n "${BENCH_DATABASE:-}" ]; then
+  stored=$(psql "$BENCH_DATABASE" -tAc "SELECT count(*) FROM credentials" 2>/dev/null || echo "?")
+else
+  stored=$(sqlite3 "$work/data/ler.sqlite3" "SELECT count(*) FROM credentials" 2>/dev/null || echo "?")
+fi
 echo "credentials stored: $stored"
 echo "wall time: $wall"
 echo "peak RSS: $((rss / 1024)) MB"
