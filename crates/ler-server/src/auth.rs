@@ -68,6 +68,15 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// Organization `slug`, or 404.
+pub(crate) async fn org_of(state: &AppState, slug: &str) -> Result<Org, AppError> {
+    state
+        .store
+        .org_by_slug(slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("organization {slug} not found")))
+}
+
 /// Authenticates a request and checks it may use `scope` (for `org`, when given). API keys
 /// carry scopes; staff may do anything for their own organization (a funder's account only
 /// what [`Scope::Funder`] allows), and must echo the session's CSRF token (header

@@ -10,21 +10,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::auth::authorize;
+use crate::auth::{authorize, org_of};
 use crate::body::Body;
 use crate::vcalm::{VC2_CONTEXT, issue_credential};
 use crate::{AppError, AppState, ids};
 
 /// The Open Badges 3.0 context the service issues with.
 pub const OB3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
-
-async fn org_of(state: &AppState, slug: &str) -> Result<Org, AppError> {
-    state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("organization {slug} not found")))
-}
 
 fn achievement_url(state: &AppState, org: &Org, id: &str) -> String {
     format!(

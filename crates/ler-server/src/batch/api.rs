@@ -26,13 +26,13 @@ use axum::routing::{get, post};
 use ler_batch::BatchOptions;
 use ler_connect::import::{Format, OneRosterOptions};
 use ler_connect::{Mapping, Preset};
-use ler_store::{Org, Scope};
+use ler_store::Scope;
 use serde_json::{Value, json};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::jobs::{Job, JobState, Outcome, lock};
 use super::{Input, MAX_BATCH_BODY, columns_mapping, prepare, start};
-use crate::auth::authorize;
+use crate::auth::{authorize, org_of};
 use crate::web::form::Form;
 use crate::{AppError, AppState, ids};
 
@@ -50,14 +50,6 @@ const NO_STORE: (header::HeaderName, HeaderValue) =
 
 /// Longest a claim link may last, in days.
 const MAX_CLAIM_DAYS: i64 = 90;
-
-async fn org_of(state: &AppState, slug: &str) -> Result<Org, AppError> {
-    state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("organization {slug} not found")))
-}
 
 /// The settings of an upload: form fields first, then query parameters.
 pub(crate) struct Settings<'a> {
@@ -296,26 +288,29 @@ async fn create(
         .into_response())
 }
 
+/// Job `id` of organization `slug`, after checking the caller has the issue scope for it.
+async fn job_of(
+    state: &AppState,
+    slug: &str,
+    id: &str,
+    headers: &HeaderMap,
+    method: &Method,
+) -> Result<std::sync::Arc<std::sync::Mutex<Job>>, AppError> {
+    let org = org_of(state, slug).await?;
+    authorize(state, headers, method, None, Scope::Issue, Some(&org)).await?;
+    state
+        .jobs
+        .get(org.id, id)
+        .ok_or_else(|| AppError::NotFound(format!("batch job {id} not found")))
+}
+
 /// `POST /orgs/<slug>/batch/<id>/start` (issue scope): 202, or 409 when it was started.
 async fn start_job(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::POST,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
-    let job = state
-        .jobs
-        .get(org.id, &id)
-        .ok_or_else(|| AppError::NotFound(format!("batch job {id} not found")))?;
+    let job = job_of(&state, &slug, &id, &headers, &Method::POST).await?;
     if !start(&state, &job)? {
         return Err(AppError::Conflict(format!(
             "batch job {id} was started already"
@@ -357,20 +352,7 @@ async fn show(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::GET,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
-    let job = state
-        .jobs
-        .get(org.id, &id)
-        .ok_or_else(|| AppError::NotFound(format!("batch job {id} not found")))?;
+    let job = job_of(&state, &slug, &id, &headers, &Method::GET).await?;
     let number = |name: &str, default: usize, max: usize| -> Result<usize, AppError> {
         match query.get(name) {
             None => Ok(default),

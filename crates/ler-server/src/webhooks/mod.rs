@@ -28,7 +28,7 @@ use ler_store::{CredentialRow, Org, Scope, Webhook};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::authorize;
+use crate::auth::{authorize, org_of};
 use crate::body::Body;
 use crate::{AppError, AppState, ids};
 
@@ -49,14 +49,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             crate::routes::MAX_BODY,
         ))
-}
-
-async fn org_of(state: &AppState, slug: &str) -> Result<Org, AppError> {
-    state
-        .store
-        .org_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("organization {slug} not found")))
 }
 
 fn hook_json(h: &Webhook) -> Value {
