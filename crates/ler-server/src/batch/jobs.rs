@@ -14,8 +14,11 @@ use crate::{AppError, AppState, ids};
 
 /// How long a job is kept, in seconds.
 const JOB_SECONDS: i64 = 24 * 3600;
-/// Most jobs kept per organization (the oldest finished ones go first).
-const MAX_JOBS: usize = 20;
+/// Most jobs kept per organization (the oldest that are not running go first).
+const MAX_JOBS: usize = 10;
+/// Most previewed jobs waiting to start per organization, each holding its file (up to
+/// [`super::MAX_BATCH_BODY`]); the oldest go first.
+const MAX_READY: usize = 3;
 /// Rows and errors a preview lists.
 pub const PREVIEW_ROWS: usize = 100;
 
@@ -180,6 +183,18 @@ impl Jobs {
             mine.sort();
             while mine.len() >= MAX_JOBS {
                 let (_, k) = mine.remove(0);
+                jobs.remove(&k);
+            }
+            let mut ready: Vec<(i64, String)> = mine
+                .into_iter()
+                .filter(|(_, k)| {
+                    jobs.get(k)
+                        .and_then(|j| j.lock().ok().map(|j| j.state == JobState::Ready))
+                        .unwrap_or(false)
+                })
+                .collect();
+            while ready.len() >= MAX_READY {
+                let (_, k) = ready.remove(0);
                 jobs.remove(&k);
             }
             jobs.insert(id, Arc::clone(&job));
@@ -405,5 +420,70 @@ fn bare(row: u64, outcome: Outcome) -> RowOutcome {
         claim: None,
         wallet: None,
         delivery: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: &str, org_id: i64, state: JobState, created_at: i64) -> Job {
+        Job {
+            id: id.into(),
+            org_id,
+            slug: format!("org{org_id}"),
+            label: "CSV".into(),
+            created_at,
+            finished_at: None,
+            options: BatchOptions::default(),
+            preview: Preview::default(),
+            state,
+            summary: Summary::default(),
+            rows: Vec::new(),
+            by_row: HashMap::new(),
+            input: None,
+        }
+    }
+
+    fn ids(jobs: &Jobs, org_id: i64) -> Vec<String> {
+        let mut v: Vec<String> = jobs
+            .of_org(org_id)
+            .iter()
+            .map(|j| j.lock().unwrap().id.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn keeps_few_waiting_jobs_and_never_drops_a_running_one() {
+        let jobs = Jobs::default();
+        jobs.add(job("running", 1, JobState::Running, 0), 0);
+        jobs.add(job("other", 2, JobState::Ready, 0), 0);
+        for i in 0..4 {
+            jobs.add(job(&format!("ready{i}"), 1, JobState::Ready, i), i);
+        }
+        // Three previews wait at most; the oldest went.
+        assert_eq!(ids(&jobs, 1), ["ready1", "ready2", "ready3", "running"]);
+        for i in 0..12 {
+            jobs.add(
+                job(&format!("f{i:02}"), 1, JobState::Finished, 10 + i),
+                10 + i,
+            );
+        }
+        let kept = ids(&jobs, 1);
+        assert!(kept.contains(&"running".to_owned()), "{kept:?}");
+        assert!(kept.len() <= MAX_JOBS + 1, "{kept:?}");
+        assert!(kept.contains(&"f11".to_owned()) && !kept.contains(&"f00".to_owned()));
+        assert_eq!(ids(&jobs, 2), ["other"]);
+        // A day later, everything but the running job is gone (with the new one).
+        jobs.add(
+            job("late", 2, JobState::Ready, JOB_SECONDS + 30),
+            JOB_SECONDS + 30,
+        );
+        assert_eq!(ids(&jobs, 1), ["running"]);
+        assert_eq!(ids(&jobs, 2), ["late"]);
+        assert!(jobs.get(2, "late").is_some());
+        assert!(jobs.get(1, "late").is_none(), "another organization's job");
     }
 }

@@ -370,3 +370,40 @@ async fn after_issue(state: AppState, mut rx: mpsc::UnboundedReceiver<After>) ->
     }
     deliveries
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(csv: &str) -> Vec<String> {
+        let mapping = columns_mapping(csv).expect("mapping");
+        import::csv(csv.as_bytes(), &mapping)
+            .expect("reader")
+            .map(|e| match e {
+                Entry::Issue(r) => r.source_key,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_console_columns_name_each_row_by_key_or_by_person_achievement_and_date() {
+        assert_eq!(
+            keys("key,recipient,achievement\nk-1,ana@example.org,forklift\n"),
+            ["k-1"]
+        );
+        assert_eq!(
+            keys("\u{feff}Recipient,Achievement,Awarded\nana@example.org,forklift,2026-05-01\n"),
+            ["ana@example.org:forklift:2026-05-01"]
+        );
+        assert_eq!(
+            keys("\"recipient\",\"achievement\",\"name\"\nana@example.org,forklift,Ana\n"),
+            ["ana@example.org:forklift"]
+        );
+        let mapping = columns_mapping("name,email\n").expect("mapping");
+        let missing = import::csv("name,email\nAna,a@example.org\n".as_bytes(), &mapping);
+        assert!(
+            matches!(missing, Err(ConnectError::MissingColumn { ref column, .. }) if column == "recipient")
+        );
+    }
+}
