@@ -1,6 +1,7 @@
 //! The vcalm issuer endpoints: `POST /credentials/issue` (check, allocate a revocation entry and
-//! on request a suspension entry, sign with the organization's active key, store) and `POST /credentials/status` (revoke, suspend,
-//! unsuspend).
+//! on request a suspension entry, sign with the organization's active key, store; or, with
+//! `options.format` `dc+sd-jwt`, issue an employment record as an SD-JWT VC bound to the
+//! holder) and `POST /credentials/status` (revoke, suspend, unsuspend).
 
 use std::sync::atomic::Ordering;
 
@@ -54,6 +55,7 @@ pub async fn issue(
             ));
         }
     };
+    let format = Format::of(options)?;
     let suspendable = suspendable(options)?;
     check_shape(&credential)?;
     let org = state
@@ -73,6 +75,22 @@ pub async fn issue(
         .and_then(|s| s.get("id"))
         .and_then(Value::as_str)
         .map(String::from);
+    if format == Format::SdJwt {
+        if suspendable {
+            return Err(AppError::invalid(
+                "invalid options",
+                "an SD-JWT VC carries no status entries: leave out options.suspendable and options.credentialStatus",
+            ));
+        }
+        let holder = holder_key(options)?;
+        let token =
+            issue_sd_jwt(&state, &org, credential, credential_id, recipient, holder).await?;
+        return Ok((
+            StatusCode::CREATED,
+            Json(json!({"verifiableCredential": token})),
+        )
+            .into_response());
+    }
     let vc = issue_status_credential(
         &state,
         &org,
@@ -88,6 +106,66 @@ pub async fn issue(
         Json(json!({"verifiableCredential": vc})),
     )
         .into_response())
+}
+
+/// The form `POST /credentials/issue` signs a credential in: `options.format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// Data Integrity (eddsa-rdfc-2022) with status entries: no `options.format`, or `ldp_vc`.
+    DataIntegrity,
+    /// An SD-JWT VC (`dc+sd-jwt`, or the older name `vc+sd-jwt`): an employment record whose
+    /// fields the holder may withhold, bound to the holder's key.
+    SdJwt,
+}
+
+impl Format {
+    fn of(options: &Map<String, Value>) -> Result<Format, AppError> {
+        match options.get("format") {
+            None | Some(Value::Null) => Ok(Format::DataIntegrity),
+            Some(Value::String(f)) => match f.as_str() {
+                "ldp_vc" => Ok(Format::DataIntegrity),
+                ler_sdjwt::TYP | ler_sdjwt::LEGACY_TYP => Ok(Format::SdJwt),
+                other => Err(AppError::invalid(
+                    "invalid options",
+                    format!(
+                        "options.format {other:?} is not one ler issues: ldp_vc (Data Integrity, the default) or dc+sd-jwt (an employment record as an SD-JWT VC)"
+                    ),
+                )),
+            },
+            Some(_) => Err(AppError::invalid(
+                "invalid options",
+                "options.format must be a string: ldp_vc or dc+sd-jwt",
+            )),
+        }
+    }
+}
+
+/// The key an SD-JWT VC is bound to: `options.holder`, the worker's did:key (or one of its
+/// verification method URLs).
+fn holder_key(options: &Map<String, Value>) -> Result<ler_crypto::PublicKey, AppError> {
+    let holder = match options.get("holder") {
+        None | Some(Value::Null) => {
+            return Err(AppError::invalid(
+                "invalid options",
+                "options.holder is required for an SD-JWT VC: the did:key of the worker it is bound to",
+            ));
+        }
+        Some(Value::String(h)) => h,
+        Some(_) => {
+            return Err(AppError::invalid(
+                "invalid options",
+                "options.holder must be a string: the worker's did:key",
+            ));
+        }
+    };
+    ler_crypto::resolve_did_key(holder)
+        .map(|(key, _)| key)
+        .map_err(|e| {
+            AppError::invalid(
+                "invalid options",
+                format!("options.holder {holder:?} is not a did:key: {e}"),
+            )
+        })
 }
 
 /// Whether the request asks for a suspension entry besides the revocation entry: ler's
@@ -232,42 +310,7 @@ pub(crate) async fn issue_status_credential(
     achievement_id: Option<String>,
     suspendable: bool,
 ) -> Result<Value, AppError> {
-    let first_context = match credential.get("@context") {
-        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
-        Some(Value::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    if first_context != Some(VC2_CONTEXT) {
-        return Err(AppError::invalid(
-            "invalid credential",
-            format!("the first @context must be {VC2_CONTEXT}: ler issues VC 2.0 credentials"),
-        ));
-    }
-    let row_id = match (credential.get("id"), credential_id) {
-        (Some(Value::String(id)), _) => id.clone(),
-        (Some(_), _) => {
-            return Err(AppError::invalid("invalid credential", "id must be a URL"));
-        }
-        (None, Some(id)) => id,
-        (None, None) => {
-            let id = format!("urn:uuid:{}", ids::uuid()?);
-            credential.insert("id".into(), id.clone().into());
-            id
-        }
-    };
-    let violations = ler_model::validate(&Value::Object(credential.clone()));
-    if !violations.is_empty() {
-        let list: Vec<String> = violations
-            .iter()
-            .map(|v| format!("{}: {}", v.path, v.message))
-            .collect();
-        return Err(AppError::invalid("invalid credential", list.join("; ")));
-    }
-    if state.store.credential(&row_id).await?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "a credential with id {row_id} was issued already"
-        )));
-    }
+    let row_id = prepare(state, &mut credential, credential_id).await?;
     let now = state.now();
     let (revocation, rev_index) = allocate(state, org, Purpose::Revocation, now).await?;
     let revocation_entry = status_entry(state, org, &revocation, rev_index);
@@ -318,6 +361,117 @@ pub(crate) async fn issue_status_credential(
     crate::webhooks::issued(state, org, &signed).await;
     crate::cbo::issued(state, &signed, recipient.as_deref()).await;
     Ok(signed)
+}
+
+/// The checks every issued credential passes, whatever its form: VC 2.0 first, an `id` (the
+/// credential's, else `credential_id`, else a new `urn:uuid:`, written into the credential),
+/// valid, and not issued before. Returns the id.
+async fn prepare(
+    state: &AppState,
+    credential: &mut Map<String, Value>,
+    credential_id: Option<String>,
+) -> Result<String, AppError> {
+    let first_context = match credential.get("@context") {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    if first_context != Some(VC2_CONTEXT) {
+        return Err(AppError::invalid(
+            "invalid credential",
+            format!("the first @context must be {VC2_CONTEXT}: ler issues VC 2.0 credentials"),
+        ));
+    }
+    let row_id = match (credential.get("id"), credential_id) {
+        (Some(Value::String(id)), _) => id.clone(),
+        (Some(_), _) => {
+            return Err(AppError::invalid("invalid credential", "id must be a URL"));
+        }
+        (None, Some(id)) => id,
+        (None, None) => {
+            let id = format!("urn:uuid:{}", ids::uuid()?);
+            credential.insert("id".into(), id.clone().into());
+            id
+        }
+    };
+    let violations = ler_model::validate(&Value::Object(credential.clone()));
+    if !violations.is_empty() {
+        let list: Vec<String> = violations
+            .iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect();
+        return Err(AppError::invalid("invalid credential", list.join("; ")));
+    }
+    if state.store.credential(&row_id).await?.is_some() {
+        return Err(AppError::Conflict(format!(
+            "a credential with id {row_id} was issued already"
+        )));
+    }
+    Ok(row_id)
+}
+
+/// Issues an employment record for `org` as an SD-JWT VC bound to `holder`: the checks of
+/// [`prepare`], then every employment field the subject carries made selectively disclosable
+/// (`ler_sdjwt::employment_claims`), signed (EdDSA) with the active key whose verification
+/// method is the `kid`, and stored as the token, a JSON string. No status entry: ler's
+/// verifier reads no status from an SD-JWT VC yet, so the record cannot be revoked or
+/// suspended, and the stored row has no entries to change.
+async fn issue_sd_jwt(
+    state: &AppState,
+    org: &Org,
+    mut credential: Map<String, Value>,
+    credential_id: Option<String>,
+    recipient: Option<String>,
+    holder: ler_crypto::PublicKey,
+) -> Result<Value, AppError> {
+    let row_id = prepare(state, &mut credential, credential_id).await?;
+    let unsigned = Value::Object(credential);
+    let (claims, paths) = ler_sdjwt::employment_claims(&unsigned).map_err(|e| {
+        AppError::invalid(
+            "not an employment record",
+            format!("only ler's employment records can be issued as SD-JWT VCs: {e}"),
+        )
+    })?;
+    let now = state.now();
+    let (key, vm) = admin::active_key(&state.store, &state.kek, org).await?;
+    // As for Data Integrity: after a rotation the cached DID document may lack the new key.
+    state.forget_local_unless(&format!("/orgs/{}/did.json", org.slug), &vm);
+    let token = state
+        .pool
+        .run(move || {
+            let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let opts = ler_sdjwt::IssueOptions {
+                vct: ler_sdjwt::EMPLOYMENT_VCT,
+                holder: &holder,
+                now,
+                max_decoys: 3,
+            };
+            ler_sdjwt::issue(&claims, &paths, &key, &vm, &opts, &mut ler_sdjwt::os_salt)
+        })
+        .await?
+        .map_err(|e| AppError::invalid("credential cannot be signed", e.to_string()))?;
+    let token = Value::String(token);
+    state
+        .store
+        .insert_credential(&CredentialRow {
+            id: row_id,
+            org_id: org.id,
+            achievement_id: None,
+            recipient: recipient.clone(),
+            json: token.clone(),
+            revocation: None,
+            suspension: None,
+            revoked: false,
+            suspended: false,
+            issued_at: now,
+        })
+        .await?;
+    state.metrics.issued.fetch_add(1, Ordering::Relaxed);
+    tracing::info!(org = %org.slug, "credential issued as an SD-JWT VC");
+    // The event names the record by the fields of the credential it was made from.
+    crate::webhooks::issued(state, org, &unsigned).await;
+    crate::cbo::issued(state, &unsigned, recipient.as_deref()).await;
+    Ok(token)
 }
 
 async fn allocate(
@@ -384,6 +538,11 @@ pub async fn update_status(
         .filter(|r| r.org_id == principal.org_id())
         .ok_or_else(|| AppError::NotFound(format!("credential {id} not found")))?;
     let updated = match (purpose, value) {
+        (Purpose::Revocation, _) if row.revocation.is_none() => {
+            return Err(AppError::Conflict(format!(
+                "credential {id} has no status entry (it was issued as an SD-JWT VC), so it cannot be revoked or suspended"
+            )));
+        }
         (Purpose::Revocation, false) if row.revoked => {
             return Err(AppError::Conflict(format!(
                 "credential {id} is revoked, and revoking is final"

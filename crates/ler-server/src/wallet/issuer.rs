@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use ler_store::{ClaimToken, CredentialRow, Org, Scope};
 use serde_json::{Value, json};
 
-use super::receive::receive;
+use super::receive::{issued_bytes, receive};
 use super::{NO_STORE, text_field};
 use crate::auth::authorize;
 use crate::body::Body;
@@ -175,7 +175,7 @@ pub async fn deliver(
         }
     };
     let holder = holder.ok_or_else(|| AppError::NotFound("no such wallet".into()))?;
-    let received = receive(&state, &holder, row.json.to_string().into_bytes()).await?;
+    let received = receive(&state, &holder, issued_bytes(&row.json)).await?;
     tracing::info!(org = %slug, credential = %credential_id, "credential delivered to a wallet");
     let status = if received.created {
         StatusCode::CREATED

@@ -65,6 +65,15 @@ pub(crate) async fn receive(
     Ok(received)
 }
 
+/// A credential this service issued, as a wallet receives it: a token (an SD-JWT VC, stored as
+/// a JSON string) as its text, anything else as JSON.
+pub(crate) fn issued_bytes(stored: &Value) -> Vec<u8> {
+    match stored {
+        Value::String(token) => token.clone().into_bytes(),
+        json => json.to_string().into_bytes(),
+    }
+}
+
 /// Reads `bytes` as a credential (not a presentation) and verifies it: a new record with its
 /// report, not stored yet.
 pub(crate) async fn verified_record(state: &AppState, bytes: Vec<u8>) -> Result<Record, AppError> {
@@ -333,6 +342,6 @@ pub async fn claim(
         .ok_or_else(|| {
             AppError::Internal(format!("claimed credential {credential_id} is not stored"))
         })?;
-    let received = receive(&state, &signed.holder, row.json.to_string().into_bytes()).await?;
+    let received = receive(&state, &signed.holder, issued_bytes(&row.json)).await?;
     Ok(received.into_response())
 }

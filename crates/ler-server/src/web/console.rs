@@ -1275,7 +1275,8 @@ fn records_table(ctx: Ctx, staff: &Staff, rows: &[ler_store::CredentialRow]) -> 
             esc(html::date(&ids::format_datetime(r.issued_at))),
             ctx.tx(key)
         );
-        if !r.revoked {
+        // A record without a revocation entry (an SD-JWT VC) cannot be revoked or suspended.
+        if !r.revoked && r.revocation.is_some() {
             // Suspension is offered only for records issued with a suspension entry.
             let buttons: &[(&str, &str, &str)] = if r.suspended {
                 &[("unsuspend", "records.unsuspend", "secondary")]

@@ -8,6 +8,22 @@ use serde_json::{Value, json};
 
 use crate::harness::{Harness, check};
 
+const EMPLOYMENT: &str = include_str!("../../../../fixtures/employment.json");
+
+/// The employment fixture issued by the test organization, without an id (the service
+/// assigns one).
+fn employment(h: &Harness) -> Value {
+    let mut vc: Value =
+        serde_json::from_str(&EMPLOYMENT.replace("did:key:ISSUER", &h.org.did)).expect("fixture");
+    vc.as_object_mut().expect("object").remove("id");
+    vc
+}
+
+/// A worker's did:key.
+fn worker_did() -> String {
+    did_key(&KeyPair::from_seed([7; 32]).public_key())
+}
+
 /// The status checks of a report: (status, message) of `status[0]`, `status[1]`, ….
 fn status_checks(report: &Value) -> Vec<(String, String)> {
     report["results"]
@@ -583,5 +599,136 @@ async fn issued_open_badge_validates_against_the_official_schema() {
         )
         .await
         .problem(400);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_makes_an_employment_record_an_sd_jwt_vc_bound_to_the_holder() {
+    for (_s, h) in Harness::all().await {
+        for format in ["dc+sd-jwt", "vc+sd-jwt"] {
+            let a = h
+                .post(
+                    "/credentials/issue",
+                    &h.keys.issue,
+                    &json!({"credential": employment(&h), "options": {"format": format, "holder": worker_did()}}),
+                )
+                .await;
+            a.expect(201);
+            let token = a.json()["verifiableCredential"]
+                .as_str()
+                .expect("the SD-JWT as a string")
+                .to_string();
+            let seen = ler_sdjwt::inspect(&token).expect("an SD-JWT as issued");
+            assert_eq!(seen.header["typ"], "dc+sd-jwt");
+            assert_eq!(seen.header["kid"], format!("{}#key-1", h.org.did));
+            assert_eq!(seen.claims["iss"], h.org.did);
+            assert_eq!(seen.claims["vct"], ler_sdjwt::EMPLOYMENT_VCT);
+            assert_eq!(seen.claims["sub"], "did:example:worker-7d41");
+            assert_eq!(seen.claims["pay"]["amount"], 21.5);
+            assert!(
+                seen.claims.get("credentialStatus").is_none()
+                    && seen.claims.get("status").is_none(),
+                "no status entry"
+            );
+            for field in ["/pay", "/positionTitle", "/employer", "/location"] {
+                assert!(
+                    seen.disclosable.iter().any(|d| d == field),
+                    "{field} is not disclosable: {:?}",
+                    seen.disclosable
+                );
+            }
+            // The service's verifier accepts it, the org's did:web key bound to `iss`.
+            let (code, report) = h.verify(&json!(token)).await;
+            assert_eq!(code, 200, "{report}");
+            assert_eq!(report["verified"], true, "{report}");
+            assert_eq!(check(&report, "proof").map(|c| c.0), Some("passed"));
+        }
+        // Stored like any issued record, as the token; it has no status entry to change.
+        let a = h
+            .call(
+                axum::http::Method::GET,
+                "/orgs/acme/credentials",
+                None,
+                &[("authorization", &format!("Bearer {}", h.keys.read))],
+            )
+            .await;
+        a.expect(200);
+        let listed = a.json()["credentials"].clone();
+        assert_eq!(listed.as_array().map(Vec::len), Some(2));
+        assert!(listed[0]["verifiableCredential"].is_string());
+        assert_eq!(listed[0]["recipient"], "did:example:worker-7d41");
+        let id = listed[0]["id"].as_str().expect("id");
+        assert!(id.starts_with("urn:uuid:"), "{id}");
+        let p = h.set_status(id, "revocation", true).await.problem(409);
+        assert!(
+            p["detail"].as_str().is_some_and(|d| d.contains("SD-JWT")),
+            "{p}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_as_sd_jwt_refuses_a_missing_holder_other_records_and_unknown_formats() {
+    for (_s, h) in Harness::all().await {
+        let cases = [
+            (
+                employment(&h),
+                json!({"format": "dc+sd-jwt"}),
+                "options.holder is required",
+            ),
+            (
+                employment(&h),
+                json!({"format": "dc+sd-jwt", "holder": "did:web:example.org"}),
+                "is not a did:key",
+            ),
+            (
+                employment(&h),
+                json!({"format": "dc+sd-jwt", "holder": 7}),
+                "options.holder must be a string",
+            ),
+            (
+                employment(&h),
+                json!({"format": "dc+sd-jwt", "holder": worker_did(), "suspendable": true}),
+                "no status entries",
+            ),
+            (
+                h.credential(),
+                json!({"format": "dc+sd-jwt", "holder": worker_did()}),
+                "only ler's employment records",
+            ),
+            (
+                employment(&h),
+                json!({"format": "jwt_vc_json"}),
+                "is not one ler issues",
+            ),
+            (employment(&h), json!({"format": 1}), "must be a string"),
+        ];
+        for (credential, options, says) in cases {
+            let p = h
+                .post(
+                    "/credentials/issue",
+                    &h.keys.issue,
+                    &json!({"credential": credential, "options": options}),
+                )
+                .await
+                .problem(422);
+            assert!(
+                p["detail"].as_str().is_some_and(|d| d.contains(says)),
+                "{options}: {p}"
+            );
+        }
+        // The default and its explicit name still issue Data Integrity.
+        let a = h
+            .post(
+                "/credentials/issue",
+                &h.keys.issue,
+                &json!({"credential": employment(&h), "options": {"format": "ldp_vc"}}),
+            )
+            .await;
+        a.expect(201);
+        assert_eq!(
+            a.json()["verifiableCredential"]["proof"]["cryptosuite"],
+            "eddsa-rdfc-2022"
+        );
     }
 }

@@ -1078,6 +1078,101 @@ async fn employment_fields_are_shared_selectively_or_not_at_all() {
     }
 }
 
+/// The names of the claims an SD-JWT (or a presentation of one) discloses.
+fn disclosed_names(sd_jwt: &str) -> Vec<String> {
+    use base64::Engine;
+    sd_jwt
+        .split('~')
+        .skip(1)
+        .filter(|d| !d.is_empty() && !d.contains('.'))
+        .filter_map(|d| {
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(d)
+                .expect("a disclosure");
+            let disclosure: Value = serde_json::from_slice(&bytes).expect("JSON");
+            disclosure[1].as_str().map(String::from)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn employment_records_the_service_issues_as_sd_jwt_are_shared_without_pay() {
+    for (_st, s) in Service::all().await {
+        let h = &s.h;
+        let ana = s.signup("ana@mail.example").await;
+        let unsigned: Value =
+            serde_json::from_str(&EMPLOYMENT.replace("did:key:ISSUER", &h.org.did))
+                .expect("fixture");
+        let a = h
+            .post(
+                "/credentials/issue",
+                &h.keys.issue,
+                &json!({"credential": unsigned, "options": {"format": "dc+sd-jwt", "holder": ana.did}}),
+            )
+            .await;
+        a.expect(201);
+        let token = a.json()["verifiableCredential"]
+            .as_str()
+            .expect("an SD-JWT")
+            .to_string();
+        assert!(disclosed_names(&token).contains(&"pay".to_string()));
+
+        let a = ana
+            .upload("application/dc+sd-jwt", token.clone().into_bytes())
+            .await;
+        a.expect(201);
+        let record = a.json()["record"].clone();
+        assert_eq!(record["kind"], "employment");
+        assert_eq!(record["status"], "verified", "{record}");
+        let sd = record["id"].as_str().expect("id").to_string();
+        // Delivered by the issuer, the stored token is the same record.
+        let delivered = h
+            .post(
+                "/orgs/acme/deliver",
+                &h.keys.issue,
+                &json!({"credentialId": "urn:uuid:122f6e21-9388-427b-897b-1015f1ef1aef", "holderDid": ana.did}),
+            )
+            .await;
+        delivered.expect(200);
+        assert_eq!(delivered.json()["duplicate"], true);
+
+        let fields = [
+            "employer",
+            "positionTitle",
+            "startDate",
+            "endDate",
+            "employmentType",
+        ];
+        let given = ana
+            .grant(json!({
+                "recipient": "https://hr.example.org", "purposes": ["employment"],
+                "recordIds": [sd], "fields": {sd.clone(): fields},
+                "expires": expires_in(&s, 3_600), "access": "repeated",
+            }))
+            .await;
+        assert_eq!(given["grant"]["records"][0]["fields"], json!(fields));
+        let read = h
+            .get(&path_of(given["shareUrl"].as_str().expect("url")))
+            .await;
+        read.expect(200);
+        let read = read.json();
+        let shown = &read["records"][0];
+        assert_eq!(shown["verification"]["verified"], true, "{shown}");
+        let presented = shown["credential"]
+            .as_str()
+            .expect("an SD-JWT presentation");
+        let names = disclosed_names(presented);
+        assert!(names.contains(&"positionTitle".to_string()), "{names:?}");
+        for withheld in ["pay", "hoursPerWeek", "location"] {
+            assert!(!names.contains(&withheld.to_string()), "{withheld} shown");
+        }
+        assert!(
+            !serde_json::to_string(shown).expect("JSON").contains("21.5"),
+            "the recipient sees no pay: {shown}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presentations_hold_exactly_the_granted_records() {
     for (_st, s) in Service::all().await {

@@ -691,3 +691,29 @@ async fn the_wallet_prints_with_a_form_that_posts_not_a_link() {
     assert!(pdf.bytes.starts_with(b"%PDF-"));
     maria.get("/wallet/print").await.problem(405);
 }
+
+#[tokio::test]
+async fn the_console_lists_an_sd_jwt_record_without_status_buttons() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let employment: Value = serde_json::from_str(
+        &include_str!("../../../../fixtures/employment.json").replace("did:key:ISSUER", &h.org.did),
+    )
+    .expect("fixture");
+    let worker = ler_crypto::did_key(&ler_crypto::KeyPair::from_seed([7; 32]).public_key());
+    h.post(
+        "/credentials/issue",
+        &h.keys.issue,
+        &json!({"credential": employment, "options": {"format": "dc+sd-jwt", "holder": worker}}),
+    )
+    .await
+    .expect(201);
+    let mut b = signed_in(&h).await;
+    let list = text(&b.get("/console/records?q=worker-7d41").await);
+    assert!(
+        list.contains("urn:uuid:122f6e21-9388-427b-897b-1015f1ef1aef") && list.contains("Active"),
+        "{list}"
+    );
+    // It has no status entry, so nothing offers to revoke or suspend it.
+    assert!(!list.contains("/console/records/urn"), "{list}");
+}

@@ -415,6 +415,20 @@ async fn issue_revoke_and_share_each_emit_their_event() {
         s.h.set_status(other["id"].as_str().expect("id"), "suspension", true)
             .await
             .expect(200);
+        // An employment record issued as an SD-JWT VC is announced like any other.
+        let employment: Value = serde_json::from_str(
+            &include_str!("../../../../fixtures/employment.json")
+                .replace("did:key:ISSUER", &s.h.org.did),
+        )
+        .expect("fixture");
+        let worker = ler_crypto::did_key(&ler_crypto::KeyPair::from_seed([7; 32]).public_key());
+        s.h.post(
+            "/credentials/issue",
+            &s.h.keys.issue,
+            &json!({"credential": employment, "options": {"format": "dc+sd-jwt", "holder": worker}}),
+        )
+        .await
+        .expect(201);
 
         // A holder shares a record with the organization.
         let signup =
@@ -470,8 +484,8 @@ async fn issue_revoke_and_share_each_emit_their_event() {
         let grant_id = grant.json()["grant"]["id"].as_str().expect("id").to_owned();
 
         let d = s
-            .until(&id, "three deliveries", |d| {
-                d.len() == 4 && d.iter().all(|x| x["status"] == "delivered")
+            .until(&id, "five deliveries", |d| {
+                d.len() == 5 && d.iter().all(|x| x["status"] == "delivered")
             })
             .await;
         let mut types: Vec<&str> = d.iter().filter_map(|x| x["type"].as_str()).collect();
@@ -481,9 +495,19 @@ async fn issue_revoke_and_share_each_emit_their_event() {
             [
                 "record.issued",
                 "record.issued",
+                "record.issued",
                 "record.revoked",
                 "record.shared"
             ]
+        );
+        let sd_jwt = d
+            .iter()
+            .find(|x| x["payload"]["data"]["credentialId"] == employment["id"])
+            .expect("the SD-JWT VC's event");
+        assert_eq!(sd_jwt["type"], "record.issued");
+        assert_eq!(
+            sd_jwt["payload"]["data"]["recipient"],
+            employment["credentialSubject"]["id"]
         );
         let shared = d
             .iter()
