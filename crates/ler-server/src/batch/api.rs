@@ -421,6 +421,13 @@ pub(crate) fn job_json(j: &Job, offset: usize, limit: usize) -> Value {
         },
         "resultsTotal": j.rows.len(),
     });
+    let (done, total) = j.progress();
+    v["progress"] = json!({
+        "done": done,
+        "total": total,
+        "rowsPerSecond": j.rate().map(|(r, _)| (r * 10.0).round() / 10.0),
+        "secondsLeft": j.rate().map(|(_, eta)| eta),
+    });
     if let JobState::Failed(e) = &j.state {
         v["error"] = e.clone().into();
     }

@@ -125,6 +125,7 @@ pub struct Job {
     pub rows: Vec<RowOutcome>,
     by_row: HashMap<u64, usize>,
     input: Option<Arc<Input>>,
+    started: Option<std::time::Instant>,
 }
 
 impl Job {
@@ -147,6 +148,19 @@ impl Job {
     pub fn progress(&self) -> (u64, u64) {
         let total = self.preview.to_issue + self.preview.skipped + self.preview.errors;
         (self.summary.rows.min(total), total)
+    }
+
+    /// While it runs: rows per second so far, and the seconds left at that rate (once a
+    /// batch has been stored).
+    pub fn rate(&self) -> Option<(f64, u64)> {
+        let started = self.started?;
+        let (done, total) = self.progress();
+        let secs = started.elapsed().as_secs_f64();
+        if done == 0 || secs <= 0.0 || self.state != JobState::Running {
+            return None;
+        }
+        let rate = done as f64 / secs;
+        Some((rate, ((total - done) as f64 / rate).ceil() as u64))
     }
 
     fn push(&mut self, r: RowOutcome) {
@@ -278,6 +292,7 @@ pub(crate) async fn prepare(
         rows: Vec::new(),
         by_row: HashMap::new(),
         input: Some(input),
+        started: None,
     };
     Ok(state.jobs.add(job, now))
 }
@@ -290,6 +305,7 @@ pub(crate) fn start(state: &AppState, job: &Arc<Mutex<Job>>) -> Result<bool, App
             return Ok(false);
         }
         j.state = JobState::Running;
+        j.started = Some(std::time::Instant::now());
     }
     tokio::spawn(run(state.clone(), Arc::clone(job)));
     Ok(true)
@@ -442,6 +458,7 @@ mod tests {
             rows: Vec::new(),
             by_row: HashMap::new(),
             input: None,
+            started: None,
         }
     }
 
@@ -453,6 +470,23 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn a_running_job_knows_its_rate_and_time_left() {
+        let mut j = job("r", 1, JobState::Ready, 0);
+        j.preview.to_issue = 90;
+        j.preview.errors = 10;
+        assert_eq!(j.rate(), None, "not started");
+        j.state = JobState::Running;
+        j.started = Some(std::time::Instant::now() - std::time::Duration::from_secs(10));
+        assert_eq!(j.rate(), None, "nothing read yet");
+        j.summary.rows = 50;
+        let (rate, left) = j.rate().expect("a rate");
+        assert!((4.0..=5.1).contains(&rate), "{rate}");
+        assert!((9..=13).contains(&left), "{left}");
+        j.state = JobState::Finished;
+        assert_eq!(j.rate(), None, "finished");
     }
 
     #[test]

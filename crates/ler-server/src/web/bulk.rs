@@ -246,14 +246,27 @@ fn job_of(
 
 fn progress_text(ctx: &Ctx, job: &Job) -> String {
     let (done, total) = job.progress();
-    ctx.tf(
+    let mut text = ctx.tf(
         "bulk.progress_text",
         &[
             ("done", &done.to_string()),
             ("total", &total.to_string()),
             ("issued", &job.summary.issued.to_string()),
         ],
-    )
+    );
+    if let Some((rate, left)) = job.rate() {
+        let left = if left < 60 {
+            format!("{left} s")
+        } else {
+            format!("{}:{:02}", left / 60, left % 60)
+        };
+        text.push(' ');
+        text.push_str(&ctx.tf(
+            "bulk.rate",
+            &[("rate", &format!("{rate:.0}")), ("left", &left)],
+        ));
+    }
+    text
 }
 
 /// `GET /console/bulk/<job>`: the preview, the progress, or the results.

@@ -138,6 +138,8 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
         let done = finished(&h, &location).await;
         assert_eq!(done["summary"]["issued"], 2);
         assert_eq!(done["summary"]["errors"], 2);
+        assert_eq!(done["progress"]["done"], 4, "{done}");
+        assert_eq!(done["progress"]["total"], 4, "{done}");
         let results = done["results"].as_array().expect("results");
         assert_eq!(results.len(), 4);
         let ana = results
