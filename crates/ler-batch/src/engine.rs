@@ -328,14 +328,6 @@ fn wallet_of<'w>(wallets: &'w HashMap<String, Holder>, row: &IssueRow) -> Option
     row.recipient.did.as_deref().and_then(|d| wallets.get(d))
 }
 
-fn row_error(row: &IssueRow, column: Option<&str>, message: String) -> RowError {
-    RowError {
-        row: row.row,
-        column: column.map(str::to_owned),
-        message,
-    }
-}
-
 /// A new claim token: (token, its stored form).
 fn new_claim(
     issuer: &Issuer,
@@ -398,14 +390,16 @@ async fn prepare(
     for (index, row) in batch.iter().enumerate() {
         if !seen.insert(row.source_key.as_str()) {
             summary.errors += 1;
-            let e = row_error(
-                row,
+            let e = RowError::new(
+                row.row,
                 None,
+                "duplicate_key",
                 format!(
                     "the source key {:?} appears on an earlier row",
                     row.source_key
                 ),
-            );
+            )
+            .arg("key", row.source_key.as_str());
             sink.event(&Event::Error(&e));
             continue;
         }
@@ -484,9 +478,10 @@ async fn prepare(
         for (i, ((index, row, achievement), (id, result))) in todo.iter().zip(signed).enumerate() {
             let json = match result {
                 Ok(json) => json,
-                Err(message) => {
+                Err(failure) => {
                     summary.errors += 1;
-                    let e = row_error(row, None, message);
+                    let e = RowError::new(row.row, None, failure.code, failure.message)
+                        .arg("detail", failure.detail);
                     sink.event(&Event::Error(&e));
                     continue;
                 }
@@ -542,7 +537,15 @@ async fn prepare(
     })
 }
 
-type Signed = (String, std::result::Result<Value, String>);
+type Signed = (String, std::result::Result<Value, SignFailure>);
+
+/// Why one credential was not signed: a code of [`crate::ROW_ERROR_CODES`], what the validator
+/// or the signer said, and the English message.
+struct SignFailure {
+    code: &'static str,
+    detail: String,
+    message: String,
+}
 
 /// Validates and signs every credential, on `threads` threads, keeping the order.
 async fn sign_all(
@@ -569,13 +572,22 @@ async fn sign_all(
                     .iter()
                     .map(|v| format!("{}: {}", v.path, v.message))
                     .collect();
+                let detail = list.join("; ");
+                let message = format!("the credential is not valid: {detail}");
                 return (
                     id,
-                    Err(format!("the credential is not valid: {}", list.join("; "))),
+                    Err(SignFailure {
+                        code: "invalid_credential",
+                        detail,
+                        message,
+                    }),
                 );
             }
-            let signed = ler_proof::sign(&c, &key, &opts, documents)
-                .map_err(|e| format!("the credential cannot be signed: {e}"));
+            let signed = ler_proof::sign(&c, &key, &opts, documents).map_err(|e| SignFailure {
+                code: "unsignable_credential",
+                detail: e.to_string(),
+                message: format!("the credential cannot be signed: {e}"),
+            });
             (id, signed)
         };
         let per = unsigned.len().div_ceil(threads).max(1);

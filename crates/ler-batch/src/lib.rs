@@ -32,6 +32,14 @@ pub use org::{
     status_list_url,
 };
 
+/// The codes of the row errors the batch gives beyond [`ler_connect::ROW_ERROR_CODES`] (see
+/// [`ler_connect::RowError::code`]), each with the names of its arguments.
+pub const ROW_ERROR_CODES: &[(&str, &[&str])] = &[
+    ("unknown_achievement", &["achievement", "org"]),
+    ("invalid_credential", &["detail"]),
+    ("unsignable_credential", &["detail"]),
+];
+
 /// Why a batch (or a transcript) cannot go on. Row problems are not errors: they are reported
 /// through the [`Sink`] and the batch continues.
 #[derive(Debug, thiserror::Error)]

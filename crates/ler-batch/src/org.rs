@@ -164,14 +164,13 @@ impl Issuer {
                 (None, Some(one)) => format!("{one:?}"),
                 (None, None) => "the achievement".to_owned(),
             };
-            RowError {
-                row: row.row,
-                column: Some("achievement".into()),
-                message: format!(
-                    "{what} is not in the achievements catalog of {} (by id, otherIdentifier or name)",
-                    self.org.slug
-                ),
-            }
+            let message = format!(
+                "{what} is not in the achievements catalog of {} (by id, otherIdentifier or name)",
+                self.org.slug
+            );
+            RowError::new(row.row, Some("achievement"), "unknown_achievement", message)
+                .arg("achievement", what)
+                .arg("org", self.org.slug.as_str())
         })
     }
 

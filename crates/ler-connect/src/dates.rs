@@ -5,6 +5,8 @@
 use ler_model::datetime::{format_datetime, parse_date, parse_datetime};
 use serde::Deserialize;
 
+use crate::Fault;
+
 /// How a slashed date orders its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,12 +21,20 @@ pub enum DateOrder {
 /// midnight UTC, a date-time without a zone is taken as UTC. A slashed date needs `order`
 /// unless its day is above 12.
 pub fn parse_lenient_date(text: &str, order: Option<DateOrder>) -> Result<String, String> {
+    lenient_date(text, order).map_err(|f| f.message)
+}
+
+/// [`parse_lenient_date`] with the fault's code (`empty_date`, `not_date`, `ambiguous_date`).
+pub(crate) fn lenient_date(text: &str, order: Option<DateOrder>) -> Result<String, Fault> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("the date is empty".into());
+        return Err(Fault::new("empty_date", "the date is empty"));
     }
+    let not_date = |message: String| Fault::new("not_date", message).arg("text", t);
     if t.len() >= 9 && t.len() <= 11 && t.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: i64 = t.parse().map_err(|_| format!("{t:?} is not a Unix time"))?;
+        let secs: i64 = t
+            .parse()
+            .map_err(|_| not_date(format!("{t:?} is not a Unix time")))?;
         return Ok(format_datetime(secs));
     }
     if t.contains('/') {
@@ -50,13 +60,18 @@ pub fn parse_lenient_date(text: &str, order: Option<DateOrder>) -> Result<String
             return Ok(format_datetime(s));
         }
     }
-    Err(format!(
+    Err(not_date(format!(
         "{t:?} is not a date (use YYYY-MM-DD, an RFC 3339 date-time, Unix seconds, or DD/MM/YYYY with dates.order)"
-    ))
+    )))
 }
 
-fn slashed(t: &str, order: Option<DateOrder>) -> Result<String, String> {
-    let bad = || format!("{t:?} is not a date of the form DD/MM/YY[YY][, hh:mm]");
+fn slashed(t: &str, order: Option<DateOrder>) -> Result<String, Fault> {
+    let not_date = |message: String| Fault::new("not_date", message).arg("text", t);
+    let bad = || {
+        not_date(format!(
+            "{t:?} is not a date of the form DD/MM/YY[YY][, hh:mm]"
+        ))
+    };
     let (date, time) = match t.split_once([',', ' ']) {
         Some((d, rest)) => (d.trim(), Some(rest.trim_start_matches([',', ' ']).trim())),
         None => (t, None),
@@ -76,9 +91,13 @@ fn slashed(t: &str, order: Option<DateOrder>) -> Result<String, String> {
         None if a > 12 => (a, b),
         None if b > 12 => (b, a),
         None => {
-            return Err(format!(
-                "{t:?} could be day/month or month/day: set dates.order to \"dmy\" or \"mdy\""
-            ));
+            return Err(Fault::new(
+                "ambiguous_date",
+                format!(
+                    "{t:?} could be day/month or month/day: set dates.order to \"dmy\" or \"mdy\""
+                ),
+            )
+            .arg("text", t));
         }
     };
     let time = match time.filter(|s| !s.is_empty()) {
@@ -89,7 +108,7 @@ fn slashed(t: &str, order: Option<DateOrder>) -> Result<String, String> {
     let iso = format!("{year:04}-{month:02}-{day:02}T{time}Z");
     parse_datetime(&iso)
         .map(format_datetime)
-        .map_err(|e| format!("{t:?}: {e}"))
+        .map_err(|e| not_date(format!("{t:?}: {e}")))
 }
 
 #[cfg(test)]

@@ -6,12 +6,12 @@ use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
-use crate::dates::parse_lenient_date;
+use crate::dates::lenient_date;
 use crate::jsonstream::JsonValues;
 use crate::mapping::{Field, Mapping};
 use crate::template::{Bound, find_column};
 use crate::{
-    AchievementRef, ConnectError, Dates, Entry, IssueRow, Recipient, ResultStatus, RowError,
+    AchievementRef, ConnectError, Dates, Entry, Fault, IssueRow, Recipient, ResultStatus,
     RowResult, Skip,
 };
 
@@ -38,12 +38,8 @@ impl Format {
     }
 }
 
-fn error(row: u64, column: Option<&str>, message: impl Into<String>) -> Entry {
-    Entry::Error(RowError {
-        row,
-        column: column.map(str::to_owned),
-        message: message.into(),
-    })
+fn error(row: u64, column: Option<&str>, fault: Fault) -> Entry {
+    Entry::Error(fault.at(row, column))
 }
 
 fn skip(row: u64, reason: impl Into<String>) -> Entry {
@@ -54,7 +50,7 @@ fn skip(row: u64, reason: impl Into<String>) -> Entry {
 }
 
 /// A checked email address, lower-cased.
-fn email(text: &str) -> Result<String, String> {
+fn email(text: &str) -> Result<String, Fault> {
     let t = text.trim().trim_start_matches("mailto:");
     let ok = t.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
@@ -67,12 +63,12 @@ fn email(text: &str) -> Result<String, String> {
     if ok {
         Ok(t.to_lowercase())
     } else {
-        Err(format!("{t:?} is not an email address"))
+        Err(Fault::new("not_email", format!("{t:?} is not an email address")).arg("text", t))
     }
 }
 
 /// A checked DID (`did:<method>:<id>`).
-fn did(text: &str) -> Result<String, String> {
+fn did(text: &str) -> Result<String, Fault> {
     let t = text.trim();
     let ok = t.strip_prefix("did:").is_some_and(|rest| {
         rest.split_once(':').is_some_and(|(method, id)| {
@@ -86,21 +82,24 @@ fn did(text: &str) -> Result<String, String> {
     if ok {
         Ok(t.to_owned())
     } else {
-        Err(format!("{t:?} is not a DID (did:<method>:<id>)"))
+        Err(Fault::new("not_did", format!("{t:?} is not a DID (did:<method>:<id>)")).arg("text", t))
     }
 }
 
 /// A score as a number.
-fn number(text: &str) -> Result<f64, String> {
+fn number(text: &str) -> Result<f64, Fault> {
     let t = text.trim().trim_end_matches('%');
     t.parse::<f64>()
         .ok()
         .filter(|n| n.is_finite())
-        .ok_or_else(|| format!("{:?} is not a number", text.trim()))
+        .ok_or_else(|| {
+            Fault::new("not_number", format!("{:?} is not a number", text.trim()))
+                .arg("text", text.trim())
+        })
 }
 
 /// A status as written by a learning system.
-fn status(text: &str) -> Result<ResultStatus, String> {
+fn status(text: &str) -> Result<ResultStatus, Fault> {
     let t = text.trim().to_lowercase();
     Ok(match t.as_str() {
         "completed"
@@ -117,10 +116,14 @@ fn status(text: &str) -> Result<ResultStatus, String> {
         "not completed" | "incomplete" | "in progress" | "inprogress" | "no" | "n" | "false"
         | "0" => ResultStatus::InProgress,
         _ => {
-            return Err(format!(
-                "{:?} is not a status (completed, passed, failed, in progress)",
-                text.trim()
-            ));
+            return Err(Fault::new(
+                "not_status",
+                format!(
+                    "{:?} is not a status (completed, passed, failed, in progress)",
+                    text.trim()
+                ),
+            )
+            .arg("text", text.trim()));
         }
     })
 }
@@ -238,7 +241,12 @@ impl<R: Read> Iterator for CsvRows<R> {
             }
             Err(e) => {
                 let row = e.position().map_or(0, |p| p.line());
-                error(row, None, format!("the line cannot be read as CSV: {e}"))
+                error(
+                    row,
+                    None,
+                    Fault::new("csv_line", format!("the line cannot be read as CSV: {e}"))
+                        .arg("detail", e.to_string()),
+                )
             }
         })
     }
@@ -330,7 +338,10 @@ impl BoundMapping {
             return error(
                 row,
                 column.as_deref(),
-                "the recipient has no email, DID or identifier",
+                Fault::new(
+                    "no_recipient",
+                    "the recipient has no email, DID or identifier",
+                ),
             );
         }
 
@@ -341,7 +352,11 @@ impl BoundMapping {
         let Some(achievement_key) = achievement.id.clone().or_else(|| achievement.name.clone())
         else {
             let column = col(&self.achievement_id).or_else(|| col(&self.achievement_name));
-            return error(row, column.as_deref(), "the row names no achievement");
+            return error(
+                row,
+                column.as_deref(),
+                Fault::new("no_achievement", "the row names no achievement"),
+            );
         };
 
         let mut dates = Dates::default();
@@ -350,7 +365,7 @@ impl BoundMapping {
             (&self.valid_until, &mut dates.valid_until),
         ] {
             if let Some((text, column)) = render(bound, None) {
-                match parse_lenient_date(&text, self.date_order) {
+                match lenient_date(&text, self.date_order) {
                     Ok(d) => *slot = Some(d),
                     Err(e) => return error(row, column.as_deref(), e),
                 }
@@ -361,7 +376,7 @@ impl BoundMapping {
             return error(
                 row,
                 self.source_key.column.as_deref(),
-                "the source key is blank",
+                Fault::new("blank_key", "the source key is blank"),
             );
         };
         Entry::Issue(IssueRow {
@@ -405,9 +420,14 @@ impl<R: BufRead> Iterator for XapiStatements<R> {
         Some(match next {
             Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
                 Ok(statement) => statement_row(row, &statement),
-                Err(e) => error(row, None, format!("the statement is not JSON: {e}")),
+                Err(e) => error(
+                    row,
+                    None,
+                    Fault::new("not_json", format!("the statement is not JSON: {e}"))
+                        .arg("detail", e.to_string()),
+                ),
             },
-            Err(e) => error(row, None, e),
+            Err(e) => error(row, None, Fault::new("bad_json", &e).arg("detail", e)),
         })
     }
 }
@@ -426,7 +446,11 @@ fn lang(map: Option<&Value>) -> Option<String> {
 
 fn statement_row(row: u64, s: &Value) -> Entry {
     let Some(obj) = s.as_object() else {
-        return error(row, None, "a statement must be a JSON object");
+        return error(
+            row,
+            None,
+            Fault::new("not_object", "a statement must be a JSON object"),
+        );
     };
     let verb = obj
         .get("verb")
@@ -453,7 +477,10 @@ fn statement_row(row: u64, s: &Value) -> Entry {
         return error(
             row,
             Some("id"),
-            "the statement has no id (the id is its source key)",
+            Fault::new(
+                "no_statement_id",
+                "the statement has no id (the id is its source key)",
+            ),
         );
     };
 
@@ -466,7 +493,10 @@ fn statement_row(row: u64, s: &Value) -> Entry {
         return error(
             row,
             Some("actor"),
-            "a group cannot receive a credential: send one statement per learner",
+            Fault::new(
+                "group_actor",
+                "a group cannot receive a credential: send one statement per learner",
+            ),
         );
     }
     let mut recipient = Recipient {
@@ -492,7 +522,10 @@ fn statement_row(row: u64, s: &Value) -> Entry {
         return error(
             row,
             Some("actor"),
-            "the actor has no mbox or account (a hashed mbox cannot receive a credential)",
+            Fault::new(
+                "no_actor_address",
+                "the actor has no mbox or account (a hashed mbox cannot receive a credential)",
+            ),
         );
     }
 
@@ -512,7 +545,10 @@ fn statement_row(row: u64, s: &Value) -> Entry {
         return error(
             row,
             Some("object.id"),
-            "the statement's object has no activity id",
+            Fault::new(
+                "no_activity_id",
+                "the statement's object has no activity id",
+            ),
         );
     }
 
@@ -536,7 +572,7 @@ fn statement_row(row: u64, s: &Value) -> Entry {
     }
     let mut dates = Dates::default();
     if let Some(ts) = obj.get("timestamp").and_then(Value::as_str) {
-        match parse_lenient_date(ts, None) {
+        match lenient_date(ts, None) {
             Ok(d) => dates.awarded = Some(d),
             Err(e) => return error(row, Some("timestamp"), e),
         }
@@ -711,7 +747,8 @@ impl<R: Read> Iterator for OneRosterResults<R> {
             Err(e) => error(
                 e.position().map_or(0, |p| p.line()),
                 None,
-                format!("the line cannot be read as CSV: {e}"),
+                Fault::new("csv_line", format!("the line cannot be read as CSV: {e}"))
+                    .arg("detail", e.to_string()),
             ),
         })
     }
@@ -724,35 +761,57 @@ impl<R: Read> OneRosterResults<R> {
             return skip(row, "marked tobedeleted");
         }
         let Some(id) = field(r, c.sourced_id) else {
-            return error(row, Some("sourcedId"), "the result has no sourcedId");
+            return error(
+                row,
+                Some("sourcedId"),
+                Fault::new("no_sourced_id", "the result has no sourcedId"),
+            );
         };
         match field(r, c.score_status).as_deref() {
             Some("fully graded") => {}
             Some(other) => return skip(row, format!("score status {other}")),
-            None => return error(row, Some("scoreStatus"), "the result has no scoreStatus"),
+            None => {
+                return error(
+                    row,
+                    Some("scoreStatus"),
+                    Fault::new("no_score_status", "the result has no scoreStatus"),
+                );
+            }
         }
         let Some(li_id) = field(r, c.line_item) else {
             return error(
                 row,
                 Some("lineItemSourcedId"),
-                "the result has no line item",
+                Fault::new("no_line_item", "the result has no line item"),
             );
         };
         let Some(li) = self.line_items.get(&li_id) else {
             return error(
                 row,
                 Some("lineItemSourcedId"),
-                format!("line item {li_id:?} is not in lineItems.csv"),
+                Fault::new(
+                    "unknown_line_item",
+                    format!("line item {li_id:?} is not in lineItems.csv"),
+                )
+                .arg("id", li_id.as_str()),
             );
         };
         let Some(student) = field(r, c.student) else {
-            return error(row, Some("studentSourcedId"), "the result has no student");
+            return error(
+                row,
+                Some("studentSourcedId"),
+                Fault::new("no_student", "the result has no student"),
+            );
         };
         let Some(user) = self.users.get(&student) else {
             return error(
                 row,
                 Some("studentSourcedId"),
-                format!("user {student:?} is not in users.csv"),
+                Fault::new(
+                    "unknown_user",
+                    format!("user {student:?} is not in users.csv"),
+                )
+                .arg("id", student.as_str()),
             );
         };
         let mut recipient = Recipient {
@@ -763,7 +822,13 @@ impl<R: Read> OneRosterResults<R> {
         if let Some(e) = &user.email {
             match email(e) {
                 Ok(e) => recipient.email = Some(e),
-                Err(e) => return error(row, Some("studentSourcedId"), format!("users.csv: {e}")),
+                Err(e) => {
+                    let fault = Fault {
+                        message: format!("users.csv: {}", e.message),
+                        ..e
+                    };
+                    return error(row, Some("studentSourcedId"), fault);
+                }
             }
         }
         let mut result = RowResult {
@@ -789,7 +854,7 @@ impl<R: Read> OneRosterResults<R> {
         }
         let mut dates = Dates::default();
         if let Some(d) = field(r, c.score_date) {
-            match parse_lenient_date(&d, None) {
+            match lenient_date(&d, None) {
                 Ok(d) => dates.awarded = Some(d),
                 Err(e) => return error(row, Some("scoreDate"), e),
             }

@@ -203,8 +203,104 @@ pub struct RowError {
     /// The column (CSV) or JSON path (xAPI) at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
-    /// What is wrong.
+    /// What is wrong, as a stable name a caller can branch on or translate (one of
+    /// [`ROW_ERROR_CODES`], or a code of the crate that built the error).
+    pub code: &'static str,
+    /// The values [`RowError::message`] names, by name (`text`, `key`, …), for a translation
+    /// of [`RowError::code`].
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
+    /// What is wrong, in English.
     pub message: String,
+}
+
+/// The codes of the errors this crate's readers and [`preview`] give, each with the names of
+/// its [`RowError::args`].
+pub const ROW_ERROR_CODES: &[(&str, &[&str])] = &[
+    ("csv_line", &["detail"]),
+    ("not_status", &["text"]),
+    ("not_number", &["text"]),
+    ("not_email", &["text"]),
+    ("not_did", &["text"]),
+    ("no_recipient", &[]),
+    ("no_achievement", &[]),
+    ("empty_date", &[]),
+    ("not_date", &["text"]),
+    ("ambiguous_date", &["text"]),
+    ("blank_key", &[]),
+    ("bad_json", &["detail"]),
+    ("not_json", &["detail"]),
+    ("not_object", &[]),
+    ("no_statement_id", &[]),
+    ("group_actor", &[]),
+    ("no_actor_address", &[]),
+    ("no_activity_id", &[]),
+    ("no_sourced_id", &[]),
+    ("no_score_status", &[]),
+    ("no_line_item", &[]),
+    ("unknown_line_item", &["id"]),
+    ("no_student", &[]),
+    ("unknown_user", &["id"]),
+    ("duplicate_key", &["key"]),
+];
+
+impl RowError {
+    /// An error at `row` (and `column`) with its code and English message, without arguments.
+    pub fn new(
+        row: u64,
+        column: Option<&str>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> RowError {
+        RowError {
+            row,
+            column: column.map(str::to_owned),
+            code,
+            args: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    /// The error with one more argument.
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> RowError {
+        self.args.push((name, value.into()));
+        self
+    }
+}
+
+/// What is wrong with a value, before it is placed at a row: a code, its arguments and the
+/// English message (see [`RowError`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fault {
+    pub(crate) code: &'static str,
+    pub(crate) args: Vec<(&'static str, String)>,
+    pub(crate) message: String,
+}
+
+impl Fault {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Fault {
+        Fault {
+            code,
+            args: Vec::new(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn arg(mut self, name: &'static str, value: impl Into<String>) -> Fault {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The fault at `row` and `column`.
+    pub(crate) fn at(self, row: u64, column: Option<&str>) -> RowError {
+        RowError {
+            row,
+            column: column.map(str::to_owned),
+            code: self.code,
+            args: self.args,
+            message: self.message,
+        }
+    }
 }
 
 impl std::fmt::Display for RowError {
@@ -272,14 +368,18 @@ pub fn preview(entries: impl IntoIterator<Item = Entry>, limit: usize) -> Previe
                 if !seen.insert(row.source_key.clone()) {
                     p.errors += 1;
                     if p.first_errors.len() < limit {
-                        p.first_errors.push(RowError {
-                            row: row.row,
-                            column: None,
-                            message: format!(
-                                "the source key {:?} appears on an earlier row",
-                                row.source_key
-                            ),
-                        });
+                        p.first_errors.push(
+                            RowError::new(
+                                row.row,
+                                None,
+                                "duplicate_key",
+                                format!(
+                                    "the source key {:?} appears on an earlier row",
+                                    row.source_key
+                                ),
+                            )
+                            .arg("key", row.source_key),
+                        );
                     }
                     continue;
                 }

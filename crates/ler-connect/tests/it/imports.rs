@@ -368,3 +368,174 @@ fn one_column_can_hold_an_email_or_a_did() {
         assert!(e.message.contains(what), "{e}");
     }
 }
+
+/// One line per error: `<row> <code> <name>=<value>…`; every code is one of
+/// [`ler_connect::ROW_ERROR_CODES`] with the arguments it lists.
+fn codes(entries: impl IntoIterator<Item = Entry>) -> Vec<String> {
+    entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Error(e) => Some(e),
+            _ => None,
+        })
+        .map(|e| {
+            let (_, names) = ler_connect::ROW_ERROR_CODES
+                .iter()
+                .find(|(c, _)| *c == e.code)
+                .unwrap_or_else(|| panic!("{} is not in ROW_ERROR_CODES", e.code));
+            let given: Vec<&str> = e.args.iter().map(|(n, _)| *n).collect();
+            assert_eq!(&given, names, "the arguments of {}", e.code);
+            let mut line = format!("{} {}", e.row, e.code);
+            for (n, v) in &e.args {
+                line.push_str(&format!(" {n}={v}"));
+            }
+            line
+        })
+        .collect()
+}
+
+#[test]
+fn every_bad_row_has_a_code_and_the_values_its_message_names() {
+    let csv = |file: &str, m: &str| codes(import::csv(open(file), &mapping(m)).unwrap());
+    assert_eq!(
+        csv("canvas-gradebook.csv", "canvas.toml"),
+        [
+            "6 not_email text=dee.nakamura-at-example.edu",
+            "7 not_number text=N/A"
+        ]
+    );
+    assert_eq!(
+        csv("moodle-completion.csv", "moodle-completion.toml"),
+        ["4 not_date text=31/05/24, 25:00"]
+    );
+    assert_eq!(
+        csv("custom.csv", "custom.toml"),
+        [
+            "4 no_recipient",
+            "5 not_number text=ninety",
+            "6 not_date text=04/31/2024",
+            "7 not_did text=not-a-did",
+            "8 no_achievement",
+        ]
+    );
+
+    let m = Mapping::from_toml(
+        r#"
+        source_key = "{key}"
+        [recipient]
+        email = "{email}"
+        [achievement]
+        id = "{achievement}"
+        [result]
+        status = "{status}"
+        [dates]
+        awarded = "{date}"
+        "#,
+    )
+    .expect("mapping");
+    let mut file = b"key,email,achievement,status,date\n\
+        k1,a@example.org,forklift,maybe,2024-01-01\n\
+        ,a@example.org,forklift,completed,2024-01-01\n\
+        k3,a@example.org,forklift,completed,05/06/2024\n\
+        k4,a@example.org,forklift,completed,someday\n"
+        .to_vec();
+    file.extend_from_slice(b"k5,a@example.org,forklift,completed,2024-01-01,\xff\n");
+    let got = codes(import::csv(file.as_slice(), &m).unwrap());
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(
+        got[..4],
+        [
+            "2 not_status text=maybe",
+            "3 blank_key",
+            "4 ambiguous_date text=05/06/2024",
+            "5 not_date text=someday",
+        ]
+    );
+    assert!(got[4].starts_with("6 csv_line detail="), "{}", got[4]);
+
+    assert_eq!(
+        codes(import::xapi(BufReader::new(open("xapi-statements.json")))),
+        [
+            "5 group_actor",
+            "6 no_actor_address",
+            "7 not_date text=yesterday",
+            "8 no_statement_id",
+        ]
+    );
+    let completed = r#""verb": {"id": "http://adlnet.gov/expapi/verbs/completed"}"#;
+    let statements = format!(
+        r#"[1,
+            {{"id": "s2", {completed}, "actor": {{"mbox": "mailto:a@example.org"}}, "object": {{}}}},
+            {{"id": "s3", {completed}, "actor": {{"mbox": "mailto:nobody"}}, "object": {{"id": "x"}}}},
+            {{"id": "#
+    );
+    let got = codes(import::xapi(statements.as_bytes()));
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(
+        got[..3],
+        [
+            "1 not_object",
+            "2 no_activity_id",
+            "3 not_email text=nobody"
+        ]
+    );
+    assert!(got[3].starts_with("4 bad_json detail="), "{}", got[3]);
+
+    let oneroster = |results: &[u8], users: &[u8]| {
+        codes(
+            import::oneroster(
+                results,
+                open("oneroster/lineItems.csv"),
+                users,
+                OneRosterOptions::default(),
+            )
+            .unwrap(),
+        )
+    };
+    assert_eq!(
+        codes(
+            import::oneroster(
+                open("oneroster/results.csv"),
+                open("oneroster/lineItems.csv"),
+                open("oneroster/users.csv"),
+                OneRosterOptions::default(),
+            )
+            .unwrap()
+        ),
+        ["7 unknown_line_item id=li-lab", "9 unknown_user id=u-999"]
+    );
+    let users = b"sourcedId,givenName,familyName,identifier,email\n\
+        u-1,Ana,Rivera,,ana@example.org\n\
+        u-2,Ben,Ode,,ben-at-example.org\n";
+    let results = b"sourcedId,lineItemSourcedId,studentSourcedId,scoreStatus,score,scoreDate,textScore,status\n\
+        ,li-cpr,u-1,fully graded,19,2024-03-15,,\n\
+        r-2,li-cpr,u-1,,19,2024-03-15,,\n\
+        r-3,,u-1,fully graded,19,2024-03-15,,\n\
+        r-4,li-cpr,,fully graded,19,2024-03-15,,\n\
+        r-5,li-cpr,u-2,fully graded,19,2024-03-15,,\n\
+        r-6,li-cpr,u-1,fully graded,lots,2024-03-15,,\n\
+        r-7,li-cpr,u-1,fully graded,19,someday,,\n";
+    assert_eq!(
+        oneroster(results, users),
+        [
+            "2 no_sourced_id",
+            "3 no_score_status",
+            "4 no_line_item",
+            "5 no_student",
+            "6 not_email text=ben-at-example.org",
+            "7 not_number text=lots",
+            "8 not_date text=someday",
+        ]
+    );
+
+    let csv = "Email,Course,Key\nana@example.org,Welding,k1\nben@example.org,Welding,k1\n";
+    let m = Mapping::from_json(
+        r#"{"source_key": "{Key}", "recipient": {"email": "{Email}"}, "achievement": {"name": "{Course}"}}"#,
+    )
+    .unwrap();
+    let p = preview(import::csv(csv.as_bytes(), &m).unwrap(), 10);
+    assert_eq!(
+        codes(p.first_errors.into_iter().map(Entry::Error)),
+        ["3 duplicate_key key=k1"]
+    );
+}

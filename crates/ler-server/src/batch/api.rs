@@ -471,8 +471,11 @@ pub(crate) fn job_json(j: &Job, offset: usize, limit: usize) -> Value {
                     }
                     None => {}
                 }
-                if let Outcome::Skipped(m) | Outcome::Error(m) = &r.outcome {
-                    put("message", m.clone().into());
+                if let Outcome::Error(e) = &r.outcome {
+                    put("code", e.code.into());
+                }
+                if let Some(m) = r.outcome.message() {
+                    put("message", m.into());
                 }
                 o
             })
@@ -497,13 +500,10 @@ pub(crate) fn results_csv(j: &Job) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     };
     for r in &j.rows {
-        let message = match &r.outcome {
-            Outcome::Skipped(m) | Outcome::Error(m) => m.clone(),
-            _ => match &r.delivery {
-                Some(Err(e)) => e.clone(),
-                _ => String::new(),
-            },
-        };
+        let message = r.outcome.message().unwrap_or_else(|| match &r.delivery {
+            Some(Err(e)) => e.clone(),
+            _ => String::new(),
+        });
         let _ = write!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}\r\n",

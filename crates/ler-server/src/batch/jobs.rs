@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use ler_batch::{BatchOptions, ClaimLink, Event, Issuer, Sink, Summary};
-use ler_connect::Preview;
+use ler_connect::{Preview, RowError};
 use ler_store::Org;
 
 use super::{Input, batch_error, issue};
@@ -58,7 +58,7 @@ pub enum Outcome {
     /// Left out on purpose (not completed, below the pass mark).
     Skipped(String),
     /// Wrong; the others went on.
-    Error(String),
+    Error(RowError),
 }
 
 impl Outcome {
@@ -69,6 +69,18 @@ impl Outcome {
             Outcome::AlreadyIssued => "already-issued",
             Outcome::Skipped(_) => "skipped",
             Outcome::Error(_) => "error",
+        }
+    }
+
+    /// Why a row was left out or is wrong, in English (an error's column first).
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Outcome::Issued | Outcome::AlreadyIssued => None,
+            Outcome::Skipped(m) => Some(m.clone()),
+            Outcome::Error(e) => Some(match &e.column {
+                Some(c) => format!("{c}: {}", e.message),
+                None => e.message.clone(),
+            }),
         }
     }
 }
@@ -401,13 +413,7 @@ impl Sink for JobSink {
                 }
             }
             Event::Skipped(s) => bare(s.row, Outcome::Skipped(s.reason.clone())),
-            Event::Error(e) => {
-                let message = match &e.column {
-                    Some(c) => format!("{c}: {}", e.message),
-                    None => e.message.clone(),
-                };
-                bare(e.row, Outcome::Error(message))
-            }
+            Event::Error(e) => bare(e.row, Outcome::Error((*e).clone())),
         };
         job.push(outcome);
     }

@@ -436,6 +436,22 @@ fn row_html(out: &mut String, bad: bool, cells: [&str; 5], state: &str) {
     );
 }
 
+/// What is wrong with a row, in the page's language (the catalog's `rowerr.<code>`, else the
+/// English message), after the column at fault; escaped.
+fn row_error_html(ctx: &Ctx, e: &RowError) -> String {
+    let key = format!("rowerr.{}", e.code);
+    let text = if super::i18n::has(&key) {
+        let args: Vec<(&str, &str)> = e.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        ctx.tf(&key, &args)
+    } else {
+        esc(&e.message)
+    };
+    match &e.column {
+        Some(c) => format!("{}: {text}", esc(c)),
+        None => text,
+    }
+}
+
 /// The previewed rows and errors, in file order.
 fn preview_grid(ctx: &Ctx, sample: &[IssueRow], errors: &[RowError]) -> String {
     let (mut out, labels) = grid_head(ctx);
@@ -475,10 +491,6 @@ fn preview_grid(ctx: &Ctx, sample: &[IssueRow], errors: &[RowError]) -> String {
     }
     for e in errors {
         let mut row = String::new();
-        let message = match &e.column {
-            Some(c) => format!("{c}: {}", e.message),
-            None => e.message.clone(),
-        };
         row_html(
             &mut row,
             true,
@@ -486,7 +498,7 @@ fn preview_grid(ctx: &Ctx, sample: &[IssueRow], errors: &[RowError]) -> String {
             &format!(
                 "<span class=\"error\">{}</span> {}",
                 ctx.tx("bulk.row_skipped"),
-                esc(&message)
+                row_error_html(ctx, e)
             ),
         );
         lines.push((e.row, true, row));
@@ -535,12 +547,12 @@ fn results_grid(ctx: &Ctx, job: &Job) -> String {
                 (false, s)
             }
             Outcome::Skipped(m) => (false, format!("{} {}", ctx.tx("bulk.row_left_out"), esc(m))),
-            Outcome::Error(m) => (
+            Outcome::Error(e) => (
                 true,
                 format!(
                     "<span class=\"error\">{}</span> {}",
                     ctx.tx("bulk.row_skipped"),
-                    esc(m)
+                    row_error_html(ctx, e)
                 ),
             ),
         };

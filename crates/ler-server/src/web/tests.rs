@@ -200,6 +200,33 @@ fn every_key_the_code_uses_is_in_the_catalogs() {
 }
 
 #[test]
+fn every_row_error_code_has_a_message_naming_its_arguments() {
+    let placeholders = |s: &str| -> BTreeSet<String> {
+        s.split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}'))
+            .map(|(n, _)| n.to_string())
+            .collect()
+    };
+    for (lang, catalog) in [
+        ("en", parse_catalog(EN_JSON)),
+        ("es", parse_catalog(ES_JSON)),
+    ] {
+        for (code, args) in ler_connect::ROW_ERROR_CODES
+            .iter()
+            .chain(ler_batch::ROW_ERROR_CODES)
+        {
+            let key = format!("rowerr.{code}");
+            let message = catalog
+                .get(&key)
+                .unwrap_or_else(|| panic!("{lang}.json lacks {key}"));
+            let want: BTreeSet<String> = args.iter().map(|a| a.to_string()).collect();
+            assert_eq!(placeholders(message), want, "{lang}.json: {key}");
+        }
+    }
+}
+
+#[test]
 fn every_check_has_an_explanation_for_each_outcome_it_can_have() {
     let en = parse_catalog(EN_JSON);
     for name in super::verify::CHECKS {

@@ -111,6 +111,13 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
             errors.contains("\\\"welding\\\" is not in the achievements catalog"),
             "{errors}"
         );
+        let codes: Vec<&str> = job["preview"]["firstErrors"]
+            .as_array()
+            .expect("firstErrors")
+            .iter()
+            .map(|e| e["code"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(codes, ["not_email", "unknown_achievement"], "{errors}");
         let location = a.header("location").expect("location");
         assert!(location.starts_with("/orgs/acme/batch/b_"), "{location}");
         assert_eq!(
@@ -155,6 +162,7 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
         );
         let bad = results.iter().find(|r| r["row"] == 3).expect("row 3");
         assert_eq!(bad["outcome"], "error");
+        assert_eq!(bad["code"], "not_email", "{bad}");
         assert!(
             bad["message"]
                 .as_str()

@@ -373,6 +373,50 @@ async fn a_bulk_file_with_one_bad_row_issues_the_others() {
 }
 
 #[tokio::test]
+async fn bulk_row_errors_are_shown_in_the_pages_language() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let mut b = signed_in(&h).await;
+    achievement(&mut b).await;
+    b.lang = "es";
+    let page = text(&b.get("/console/bulk").await);
+    let csv = "recipient,name,achievement,result,awarded\n\
+               ana@example.org,Ana,forklift,Pass,2026-05-01\n\
+               not-an-email,Bo,forklift,,\n\
+               ana@example.org,Ana,welding,Pass,2026-05-01\n";
+    let a = b
+        .post("/console/bulk", &[("csrf", &csrf(&page)), ("text", csv)])
+        .await;
+    let html = text(&b.follow(&a).await);
+    let spanish = "recipient: «not-an-email» no es una dirección de correo electrónico";
+    assert!(html.contains(spanish), "{html}");
+    assert!(!html.contains("is not an email address"), "{html}");
+    assert!(
+        html.contains("no está en el catálogo de logros de acme"),
+        "{html}"
+    );
+    let job = a.header("location").expect("job page");
+    b.post(&format!("{job}/start"), &[("csrf", &csrf(&html))])
+        .await
+        .expect(303);
+    for _ in 0..100 {
+        let p = b.get(&format!("{job}/progress")).await;
+        if p.json()["finished"] == Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let results = text(&b.get(&job).await);
+    assert!(results.contains(spanish), "{results}");
+    b.lang = "en";
+    let results = text(&b.get(&job).await);
+    assert!(
+        results.contains("recipient: &quot;not-an-email&quot; is not an email address"),
+        "{results}"
+    );
+}
+
+#[tokio::test]
 async fn every_page_weighs_under_200_kb_with_its_stylesheet_and_script() {
     let storage = Storage::sqlite();
     let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
