@@ -19,7 +19,7 @@ use crate::{BatchError, Result, hex, random, urn_uuid};
 pub struct ClrOptions {
     /// A catalog achievement (id, local id or name) every achievement is part of.
     pub program: Option<String>,
-    /// The transcript's name (default: "Transcript from <organization>").
+    /// The transcript's name (default: `"Transcript from <organization>"`).
     pub name: Option<String>,
 }
 
