@@ -1,6 +1,6 @@
 //! Bulk issuing in the console (`/console/bulk`), on the same engine and jobs as
 //! `POST /orgs/<slug>/batch` and `ler batch issue`: a file with this service's columns, a
-//! Canvas or Moodle export, or xAPI statements is read and every row checked into a preview
+//! Canvas or Moodle export, xAPI statements or a OneRoster results set is read and every row checked into a preview
 //! (nothing is issued yet); then the job issues the good rows in the background while the page
 //! shows its progress (polled by a few lines of script, or refreshed by hand), and ends with
 //! each row's result: a claim link, the wallet it went into, or what was wrong. Sending the
@@ -29,12 +29,13 @@ const CLAIM_DAYS: i64 = 30;
 const PAGE_ROWS: usize = 500;
 
 /// What a file can be, with the label's key.
-const SOURCES: [(&str, &str); 5] = [
+const SOURCES: [(&str, &str); 6] = [
     ("columns", "bulk.source_columns"),
     ("canvas-gradebook", "bulk.source_canvas"),
     ("moodle-grades", "bulk.source_moodle_grades"),
     ("moodle-completion", "bulk.source_moodle_completion"),
     ("xapi", "bulk.source_xapi"),
+    ("oneroster", "bulk.source_oneroster"),
 ];
 
 /// The columns a file takes, and an example.
@@ -91,6 +92,9 @@ async fn upload_body(
 <div class=\"field\"><label for=\"course\">{}</label><select id=\"course\" name=\"course\">{courses}</select></div>\
 <div class=\"field\"><label for=\"csv\">{}</label><p class=\"hint\" id=\"csv-hint\">{}</p>\
 <input type=\"file\" id=\"csv\" name=\"csv\" accept=\".csv,.txt,.json,text/csv,application/json\" aria-describedby=\"csv-hint\"></div>{}\
+<fieldset class=\"field\"><legend>{}</legend><p class=\"hint\">{}</p>\
+<label for=\"lineItems\">lineItems.csv</label><input type=\"file\" id=\"lineItems\" name=\"lineItems\" accept=\".csv,text/csv\">\
+<label for=\"users\">users.csv</label><input type=\"file\" id=\"users\" name=\"users\" accept=\".csv,text/csv\"></fieldset>\
 <div class=\"field\"><label><input type=\"checkbox\" name=\"deliver\" value=\"on\" checked> {}</label></div>\
 <button type=\"submit\">{}</button></form>",
         html::csrf_field(&staff.csrf),
@@ -104,6 +108,8 @@ async fn upload_body(
             "",
             "rows=\"5\" spellcheck=\"false\""
         ),
+        ctx.tx("bulk.oneroster_files"),
+        ctx.tx("bulk.oneroster_hint"),
         ctx.tx("bulk.deliver"),
         ctx.tx("bulk.preview")
     );
@@ -160,6 +166,21 @@ fn read_upload(ctx: &Ctx, form: &Form) -> Result<(Input, String), String> {
     let source = form.get("source");
     if source == "xapi" {
         return Ok((Input::Xapi { bytes }, "xAPI".to_owned()));
+    }
+    if source == "oneroster" {
+        let file = |name: &str| form.file(name).map(|f| f.bytes.clone());
+        let (Some(line_items), Some(users)) = (file("lineItems"), file("users")) else {
+            return Err(ctx.t("bulk.err_oneroster").to_owned());
+        };
+        return Ok((
+            Input::OneRoster {
+                results: bytes,
+                line_items,
+                users,
+                options: ler_connect::import::OneRosterOptions::default(),
+            },
+            "OneRoster".to_owned(),
+        ));
     }
     let unusable = |e: String| super::i18n::tf(ctx.lang, "bulk.err_file", &[("value", &e)]);
     let mapping = match Preset::parse(source) {

@@ -51,6 +51,54 @@ impl<'h> Browser<'h> {
     }
 
     async fn send(&mut self, method: Method, path: &str, form: Option<String>) -> Answer {
+        let body = form.map(|f| {
+            (
+                "application/x-www-form-urlencoded".to_owned(),
+                f.into_bytes(),
+            )
+        });
+        self.send_body(method, path, body).await
+    }
+
+    /// POSTs a multipart form: text fields, then files (name, file name, bytes).
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Answer {
+        let boundary = "----lerformtest";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .into_bytes(),
+            );
+        }
+        for (name, file, bytes) in files {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: text/csv\r\n\r\n"
+                )
+                .into_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").into_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_body(Method::POST, path, Some((content_type, body)))
+            .await
+    }
+
+    async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Answer {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -58,10 +106,10 @@ impl<'h> Browser<'h> {
         if !self.cookies.is_empty() {
             b = b.header("cookie", self.cookies.join("; "));
         }
-        let body = match form {
-            Some(f) => {
-                b = b.header("content-type", "application/x-www-form-urlencoded");
-                Body::from(f)
+        let body = match body {
+            Some((content_type, bytes)) => {
+                b = b.header("content-type", content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };
@@ -760,4 +808,68 @@ async fn the_console_lists_an_sd_jwt_record_without_status_buttons() {
     );
     // It has no status entry, so nothing offers to revoke or suspend it.
     assert!(!list.contains("/console/records/urn"), "{list}");
+}
+
+#[tokio::test]
+async fn the_console_issues_from_a_oneroster_export() {
+    let storage = Storage::sqlite();
+    let h = Harness::open(&storage, crate::harness::PUBLIC_URL, Default::default()).await;
+    let mut b = signed_in(&h).await;
+    achievement(&mut b).await;
+    let page = text(&b.get("/console/bulk").await);
+    assert!(page.contains("name=\"lineItems\""), "{page}");
+    let token = csrf(&page);
+    let results = b"sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,scoreStatus,score,scoreDate,comment,textScore,classSourcedId\n\
+r1,active,,li1,u1,fully graded,95,2026-05-01,,,c1\n\
+r2,active,,li1,u2,fully graded,88,2026-05-01,,,c1\n";
+    let line_items = b"sourcedId,status,dateLastModified,title,description,assignDate,dueDate,classSourcedId,categorySourcedId,academicSessionSourcedId,resultValueMin,resultValueMax\n\
+li1,active,,Forklift Safety,,2026-04-01,2026-05-01,c1,cat1,t1,0,100\n";
+    let users = b"sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,familyName,middleName,identifier,email\n\
+u1,active,,true,ana,,Ana,Ruiz,,S-1,ana@example.org\n\
+u2,active,,true,bo,,Bo,Lee,,S-2,not-an-email\n";
+    // Without its two other files, the upload page says what is missing.
+    let missing = b
+        .post_multipart(
+            "/console/bulk",
+            &[("csrf", &token), ("source", "oneroster")],
+            &[("csv", "results.csv", results)],
+        )
+        .await;
+    missing.expect(422);
+    assert!(
+        text(&missing).contains("lineItems.csv and users.csv"),
+        "{}",
+        text(&missing)
+    );
+    let a = b
+        .post_multipart(
+            "/console/bulk",
+            &[("csrf", &token), ("source", "oneroster"), ("deliver", "on")],
+            &[
+                ("csv", "results.csv", results),
+                ("lineItems", "lineItems.csv", line_items),
+                ("users", "users.csv", users),
+            ],
+        )
+        .await;
+    let preview = b.follow(&a).await;
+    let html = text(&preview);
+    assert!(
+        html.contains("1 row(s) ready to issue, 1 with problems"),
+        "{html}"
+    );
+    let job = a.header("location").expect("job page");
+    let started = b
+        .post(&format!("{job}/start"), &[("csrf", &csrf(&html))])
+        .await;
+    assert_eq!(started.status.as_u16(), 303);
+    for _ in 0..100 {
+        if b.get(&format!("{job}/progress")).await.json()["finished"] == Value::Bool(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let result = text(&b.get(&job).await);
+    assert!(result.contains("1 record(s) issued, 1 skipped"), "{result}");
+    assert!(result.contains("/wallet/claim/"), "{result}");
 }
