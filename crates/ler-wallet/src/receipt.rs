@@ -17,7 +17,8 @@ pub const CONSENT_CONTEXT: &str = "https://w3id.org/ler/consent/v1";
 
 /// The grant as a `ConsentReceipt` credential signed by the holder (eddsa-rdfc-2022, issuer
 /// the holder's did:key), valid from `now` until the grant expires. `records` are the holder's
-/// records (each granted one is named by its credential id and fingerprint).
+/// records (each granted one is named by its credential id and fingerprint, and by its title
+/// unless it is shared in part).
 pub fn consent_receipt(
     grant: &Grant,
     records: &[Record],
@@ -52,7 +53,14 @@ pub fn consent_receipt(
             entry.insert("credential".into(), id.clone().into());
         }
         entry.insert("fingerprint".into(), record.fingerprint.clone().into());
-        if let Some(name) = &record.summary.name {
+        // A record shared in part is not named: its title may be a withheld field (an
+        // employment record's position), and the receipt goes to the recipient with it.
+        if let Some(name) = record
+            .summary
+            .name
+            .as_ref()
+            .filter(|_| granted.fields.is_none())
+        {
             entry.insert("name".into(), name.clone().into());
         }
         if let Some(fields) = &granted.fields {

@@ -176,7 +176,6 @@ async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Respon
         shown: parts,
         ..
     } = disclosed(state, decision).await?;
-    let mut restricted = false;
     let shown: Vec<Value> = grant
         .records
         .iter()
@@ -190,7 +189,6 @@ async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Respon
                 "verification": report,
             });
             if part {
-                restricted = true;
                 out["fields"] = json!(granted.fields);
             } else if let Some(r) = record {
                 // The title and issuer name are in the credential shown whole anyway.
@@ -215,11 +213,12 @@ async fn disclosure(state: &AppState, decision: AccessDecision) -> Result<Respon
         "audience": audience,
         "records": shown,
     });
-    // The receipt names every record by title, and a title may be a withheld field (an
-    // employment record's position): it goes only with grants that restrict nothing.
-    if !restricted && grant.records.iter().all(|g| g.fields.is_none()) {
-        let key = data_key(state, &holder)?;
-        let consent = Consent::open(&key, &holder.id, &row.id, &row.sealed)?;
+    // The receipt goes with the records, unless it names a record shared in part by its
+    // title (which may be a withheld field, an employment record's position): receipts made
+    // before titles were left out of them for such records.
+    let key = data_key(state, &holder)?;
+    let consent = Consent::open(&key, &holder.id, &row.id, &row.sealed)?;
+    if !names_a_partial_record(&consent.receipt) {
         body["receipt"] = consent.receipt;
     }
     let mut res = Json(body).into_response();
@@ -352,4 +351,15 @@ pub async fn org_grant_records(
         })
         .await?;
     disclosure(&state, decision).await
+}
+
+/// Whether a consent receipt names by title a record it shares in part.
+fn names_a_partial_record(receipt: &Value) -> bool {
+    receipt["credentialSubject"]["record"]
+        .as_array()
+        .is_some_and(|records| {
+            records
+                .iter()
+                .any(|r| r.get("fields").is_some() && r.get("name").is_some())
+        })
 }

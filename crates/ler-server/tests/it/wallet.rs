@@ -1055,7 +1055,22 @@ async fn employment_fields_are_shared_selectively_or_not_at_all() {
             shown.get("title").is_none(),
             "no summary beside a partial record"
         );
-        assert!(read.get("receipt").is_none());
+        // The signed consent receipt goes with it, naming the record by id and fields, not
+        // by its title (a position may be what was withheld).
+        let receipt = &read["receipt"];
+        let (status, report) = h.verify(receipt).await;
+        assert_eq!(
+            (status, &report["verified"]),
+            (200, &json!(true)),
+            "{report}"
+        );
+        let named = &receipt["credentialSubject"]["record"][0];
+        assert_eq!(
+            named["fields"],
+            json!(["positionTitle", "startDate", "endDate"])
+        );
+        assert!(named.get("name").is_none(), "{named}");
+        assert!(!receipt.to_string().contains("Warehouse"), "{receipt}");
         let presented = shown["credential"]
             .as_str()
             .expect("an SD-JWT presentation");

@@ -71,6 +71,9 @@ fn consent_receipts_verify() {
         json!(["positionTitle", "startDate"])
     );
     assert!(subject["record"][0].get("fields").is_none());
+    // A record shared whole is named; one shared in part is not (its title may be withheld).
+    assert!(subject["record"][0]["name"].is_string(), "{subject}");
+    assert!(subject["record"][1].get("name").is_none(), "{subject}");
 }
 
 #[test]
