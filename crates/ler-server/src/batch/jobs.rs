@@ -340,25 +340,59 @@ async fn run(state: AppState, job: Arc<Mutex<Job>>) {
         issue(&state, &issuer, &mut *entries, &options, &mut sink).await
     }
     .await;
-    let Ok(mut j) = job.lock() else {
-        return;
-    };
-    j.input = None;
-    j.finished_at = Some(state.now());
-    match result {
-        Ok(issued) => {
-            j.summary = issued.summary;
-            for d in issued.deliveries {
-                if let Some(&i) = j.by_row.get(&d.row) {
-                    j.rows[i].delivery = Some(d.result);
+    // Final counts first, the `batch.finished` event next, and only then the state a poller
+    // sees: whoever is told the job finished finds it finished.
+    let (org_id, event) = {
+        let Ok(mut j) = job.lock() else {
+            return;
+        };
+        j.input = None;
+        j.finished_at = Some(state.now());
+        let outcome = match &result {
+            Ok(issued) => {
+                j.summary = issued.summary;
+                for d in &issued.deliveries {
+                    if let Some(&i) = j.by_row.get(&d.row) {
+                        j.rows[i].delivery = Some(d.result.clone());
+                    }
                 }
+                JobState::Finished
             }
-            j.state = JobState::Finished;
+            Err(e) => {
+                tracing::error!(org = %slug, job = %j.id, error = %e, "a batch job failed");
+                JobState::Failed(e.to_string())
+            }
+        };
+        let (delivered, failed) = j.deliveries();
+        let s = j.summary;
+        let mut data = serde_json::json!({
+            "jobId": j.id,
+            "state": outcome.as_str(),
+            "source": j.label,
+            "summary": {
+                "rows": s.rows,
+                "issued": s.issued,
+                "alreadyIssued": s.already_issued,
+                "skipped": s.skipped,
+                "errors": s.errors,
+                "delivered": delivered,
+                "deliveryFailures": failed,
+            },
+            "results": format!("{}/orgs/{slug}/batch/{}", state.public_url.base(), j.id),
+        });
+        if let JobState::Failed(e) = &outcome {
+            data["error"] = e.clone().into();
         }
-        Err(e) => {
-            tracing::error!(org = %slug, job = %j.id, error = %e, "a batch job failed");
-            j.state = JobState::Failed(e.to_string());
-        }
+        (j.org_id, (outcome, data))
+    };
+    let (outcome, data) = event;
+    match state.store.org(org_id).await {
+        Ok(Some(org)) => crate::webhooks::batch_finished(&state, &org, data).await,
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the batch.finished event could not be queued"),
+    }
+    if let Ok(mut j) = job.lock() {
+        j.state = outcome;
     }
 }
 

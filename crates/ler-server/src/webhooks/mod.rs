@@ -33,8 +33,10 @@ use crate::body::Body;
 use crate::{AppError, AppState, ids};
 
 pub use ler_batch::{RECORD_ISSUED, RECORD_REVOKED, RECORD_SHARED};
+/// A bulk-issue job started over HTTP (the API or the console) ended, with its counts.
+pub const BATCH_FINISHED: &str = "batch.finished";
 /// Every event a subscription can ask for.
-pub const EVENTS: [&str; 3] = [RECORD_ISSUED, RECORD_SHARED, RECORD_REVOKED];
+pub const EVENTS: [&str; 4] = [RECORD_ISSUED, RECORD_SHARED, RECORD_REVOKED, BATCH_FINISHED];
 /// Most subscriptions per organization.
 const MAX_WEBHOOKS: usize = 20;
 /// Longest subscription URL.
@@ -277,6 +279,13 @@ pub(crate) async fn issued(state: &AppState, org: &Org, credential: &Value) {
         ler_batch::issued_data(credential),
     )
     .await;
+}
+
+/// `batch.finished`: a bulk-issue job of `org` ended; `data` has its id, state, counts and
+/// the URL of its per-row results (claim links are not in the event: they are fetched there,
+/// with the issue scope).
+pub(crate) async fn batch_finished(state: &AppState, org: &Org, data: Value) {
+    emit(state, org, BATCH_FINISHED, data).await;
 }
 
 /// `record.revoked`: a credential of the organization was revoked.

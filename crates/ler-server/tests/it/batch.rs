@@ -96,6 +96,18 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
             })
             .await;
         webhook.expect("webhook");
+        h.state
+            .store
+            .create_webhook(&ler_store::Webhook {
+                id: "wh_done".into(),
+                org_id: h.org.id,
+                url: "https://hooks.example/done".into(),
+                events: vec!["batch.finished".into()],
+                secret: b"sealed".to_vec(),
+                created_at: 1,
+            })
+            .await
+            .expect("webhook");
 
         // Preview: nothing issued; the unknown achievement and the bad email are errors.
         let a = upload(&h, "/orgs/acme/batch?preview=true", "text/csv", CSV).await;
@@ -189,6 +201,23 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
             .await
             .expect("outbox");
         assert_eq!(queued.len(), 2);
+        // And one batch.finished event, with the counts and where the results are.
+        let done_events = h
+            .state
+            .store
+            .webhook_deliveries("wh_done", 10)
+            .await
+            .expect("outbox");
+        assert_eq!(done_events.len(), 1);
+        let event: Value = serde_json::from_str(&done_events[0].0.payload).expect("json");
+        assert_eq!(event["type"], "batch.finished");
+        assert_eq!(event["data"]["state"], "finished");
+        assert_eq!(event["data"]["summary"]["issued"], 2);
+        assert_eq!(
+            event["data"]["results"],
+            format!("http://localhost:8080{location}")
+        );
+        assert!(!event.to_string().contains("/wallet/claim/"), "{event}");
 
         // The results as CSV, for a spreadsheet.
         let csv = get(&h, &format!("{location}?format=csv")).await;

@@ -249,7 +249,12 @@ async fn subscriptions_are_https_guarded_and_scoped_to_their_organization() {
     assert_eq!(hooks[0]["id"], id);
     assert_eq!(
         hooks[0]["events"],
-        json!(["record.issued", "record.shared", "record.revoked"])
+        json!([
+            "record.issued",
+            "record.shared",
+            "record.revoked",
+            "batch.finished"
+        ])
     );
     assert!(hooks[0].get("secret").is_none(), "the secret is shown once");
     // Another organization's key sees nothing of it.
