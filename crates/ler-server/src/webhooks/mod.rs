@@ -1,9 +1,11 @@
 //! Organizations' webhooks: an organization subscribes a URL to events — a record issued, a
-//! record shared with it (a wallet grant naming it), a record revoked — and each event is
-//! POSTed to it, signed, retried with exponential backoff, and every attempt logged.
+//! record shared with it (a wallet grant naming it), a record revoked, a bulk job ended — and
+//! each event is POSTed to it, signed, retried with exponential backoff, and every attempt
+//! logged.
 //!
 //! The request that causes an event writes it to the outbox (`webhook_deliveries`) before it
-//! answers ([`issued`], [`revoked`], [`shared`]: one line at each place); the worker
+//! answers ([`issued`], [`revoked`], [`shared`], [`batch_finished`]: one line at each place;
+//! bulk issuance writes each `record.issued` with its credential, in `ler-batch`); the worker
 //! ([`deliver::spawn_worker`], started by `ler serve`) takes due deliveries from the store, so
 //! they survive restarts and several instances share them. A delivery is a JSON body with a
 //! `Ler-Signature: t=<unix time>,v1=<hex>` header, the HMAC-SHA-256 of `<t>.<body>` keyed with
