@@ -356,6 +356,11 @@ async fn run(state: AppState, job: Arc<Mutex<Job>>) {
                         j.rows[i].delivery = Some(d.result.clone());
                     }
                 }
+                // Reported as they came (a batch's errors before its stored rows); kept in
+                // file order once done.
+                j.rows.sort_by_key(|r| r.row);
+                let index = j.rows.iter().enumerate().map(|(i, r)| (r.row, i)).collect();
+                j.by_row = index;
                 JobState::Finished
             }
             Err(e) => {

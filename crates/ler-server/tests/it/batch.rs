@@ -161,6 +161,8 @@ async fn a_csv_is_previewed_issued_once_and_reported_row_by_row() {
         assert_eq!(done["progress"]["total"], 4, "{done}");
         let results = done["results"].as_array().expect("results");
         assert_eq!(results.len(), 4);
+        let rows: Vec<u64> = results.iter().filter_map(|r| r["row"].as_u64()).collect();
+        assert_eq!(rows, [2, 3, 4, 5], "in file order");
         let ana = results
             .iter()
             .find(|r| r["recipient"] == "ana@example.org")
