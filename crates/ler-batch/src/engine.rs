@@ -390,16 +390,7 @@ async fn prepare(
     for (index, row) in batch.iter().enumerate() {
         if !seen.insert(row.source_key.as_str()) {
             summary.errors += 1;
-            let e = RowError::new(
-                row.row,
-                None,
-                "duplicate_key",
-                format!(
-                    "the source key {:?} appears on an earlier row",
-                    row.source_key
-                ),
-            )
-            .arg("key", row.source_key.as_str());
+            let e = RowError::duplicate_key(row);
             sink.event(&Event::Error(&e));
             continue;
         }

@@ -98,6 +98,14 @@ pub struct Recipient {
 }
 
 impl Recipient {
+    /// How a person reading a list knows them: the email, else the DID, else the identifier.
+    pub fn display(&self) -> Option<&str> {
+        self.email
+            .as_deref()
+            .or(self.did.as_deref())
+            .or(self.identifier.as_deref())
+    }
+
     /// The key a store files the credential under: the DID, else the email, else the
     /// identifier.
     pub fn key(&self) -> Option<&str> {
@@ -261,6 +269,21 @@ impl RowError {
         }
     }
 
+    /// `row`'s source key was on an earlier row of the same import: a key names one
+    /// credential.
+    pub fn duplicate_key(row: &IssueRow) -> RowError {
+        RowError::new(
+            row.row,
+            None,
+            "duplicate_key",
+            format!(
+                "the source key {:?} appears on an earlier row",
+                row.source_key
+            ),
+        )
+        .arg("key", row.source_key.as_str())
+    }
+
     /// The error with one more argument.
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> RowError {
         self.args.push((name, value.into()));
@@ -368,18 +391,7 @@ pub fn preview(entries: impl IntoIterator<Item = Entry>, limit: usize) -> Previe
                 if !seen.insert(row.source_key.clone()) {
                     p.errors += 1;
                     if p.first_errors.len() < limit {
-                        p.first_errors.push(
-                            RowError::new(
-                                row.row,
-                                None,
-                                "duplicate_key",
-                                format!(
-                                    "the source key {:?} appears on an earlier row",
-                                    row.source_key
-                                ),
-                            )
-                            .arg("key", row.source_key),
-                        );
+                        p.first_errors.push(RowError::duplicate_key(&row));
                     }
                     continue;
                 }

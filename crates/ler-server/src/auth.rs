@@ -77,6 +77,20 @@ pub(crate) async fn org_of(state: &AppState, slug: &str) -> Result<Org, AppError
         .ok_or_else(|| AppError::NotFound(format!("organization {slug} not found")))
 }
 
+/// Organization `slug`, after checking the request may use `scope` for it ([`authorize`]).
+pub(crate) async fn authorized_org(
+    state: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    method: &Method,
+    form_csrf: Option<&str>,
+    scope: Scope,
+) -> Result<Org, AppError> {
+    let org = org_of(state, slug).await?;
+    authorize(state, headers, method, form_csrf, scope, Some(&org)).await?;
+    Ok(org)
+}
+
 /// Authenticates a request and checks it may use `scope` (for `org`, when given). API keys
 /// carry scopes; staff may do anything for their own organization (a funder's account only
 /// what [`Scope::Funder`] allows), and must echo the session's CSRF token (header

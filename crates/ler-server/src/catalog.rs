@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{authorize, org_of};
+use crate::auth::{authorize, authorized_org, org_of};
 use crate::body::Body;
 use crate::vcalm::{VC2_CONTEXT, issue_credential};
 use crate::{AppError, AppState, ids};
@@ -117,16 +117,7 @@ pub async fn create_achievement(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::POST,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::POST, None, Scope::Issue).await?;
     let local = ids::uuid()?;
     let doc = achievement_from(&body, &achievement_url(&state, &org, &local))?;
     state
@@ -157,16 +148,7 @@ pub async fn put_achievement(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::PUT,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::PUT, None, Scope::Issue).await?;
     check_local_id(&id)?;
     let doc = achievement_from(&body, &achievement_url(&state, &org, &id))?;
     let created = state
@@ -187,16 +169,7 @@ pub async fn delete_achievement(
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::DELETE,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::DELETE, None, Scope::Issue).await?;
     if state.store.delete_achievement(org.id, &id).await? {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
@@ -403,16 +376,7 @@ pub async fn list_credentials(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::GET,
-        None,
-        Scope::Read,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::GET, None, Scope::Read).await?;
     let limit = query.limit.unwrap_or(50).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
     let rows = state

@@ -435,11 +435,7 @@ impl CliSink {
         // A write error here surfaces at the flush that follows every batch.
         let _ = w.write_record([
             row.source_key.as_str(),
-            r.email
-                .as_deref()
-                .or(r.did.as_deref())
-                .or(r.identifier.as_deref())
-                .unwrap_or(""),
+            r.display().unwrap_or(""),
             r.name.as_deref().unwrap_or(""),
             id,
             claim.map_or("", |c| c.url.as_str()),

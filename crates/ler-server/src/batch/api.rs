@@ -32,7 +32,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use super::jobs::{Job, JobState, Outcome, lock};
 use super::{Input, MAX_BATCH_BODY, columns_mapping, prepare, start};
-use crate::auth::{authorize, org_of};
+use crate::auth::{authorize, authorized_org, org_of};
 use crate::web::form::Form;
 use crate::{AppError, AppState, ids};
 
@@ -296,8 +296,7 @@ async fn job_of(
     headers: &HeaderMap,
     method: &Method,
 ) -> Result<std::sync::Arc<std::sync::Mutex<Job>>, AppError> {
-    let org = org_of(state, slug).await?;
-    authorize(state, headers, method, None, Scope::Issue, Some(&org)).await?;
+    let org = authorized_org(state, slug, headers, method, None, Scope::Issue).await?;
     state
         .jobs
         .get(org.id, id)
@@ -326,16 +325,7 @@ async fn list(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::GET,
-        None,
-        Scope::Issue,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::GET, None, Scope::Issue).await?;
     let jobs: Vec<Value> = state
         .jobs
         .of_org(org.id)
@@ -390,8 +380,6 @@ async fn show(
 /// A job as JSON, with `limit` of its rows from `offset`.
 pub(crate) fn job_json(j: &Job, offset: usize, limit: usize) -> Value {
     let p = &j.preview;
-    let s = &j.summary;
-    let (delivered, failed) = j.deliveries();
     let mut v = json!({
         "id": j.id,
         "state": j.state.as_str(),
@@ -410,15 +398,7 @@ pub(crate) fn job_json(j: &Job, offset: usize, limit: usize) -> Value {
             "firstErrors": p.first_errors,
             "skipReasons": p.skip_reasons.iter().map(|(r, n)| json!({"reason": r, "count": n})).collect::<Vec<_>>(),
         },
-        "summary": {
-            "rows": s.rows,
-            "issued": s.issued,
-            "alreadyIssued": s.already_issued,
-            "skipped": s.skipped,
-            "errors": s.errors,
-            "delivered": delivered,
-            "deliveryFailures": failed,
-        },
+        "summary": j.summary_json(),
         "resultsTotal": j.rows.len(),
     });
     let (done, total) = j.progress();

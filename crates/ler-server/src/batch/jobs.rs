@@ -156,6 +156,21 @@ impl Job {
         (ok, failed)
     }
 
+    /// The counts as the API and the `batch.finished` event give them.
+    pub fn summary_json(&self) -> serde_json::Value {
+        let (delivered, failed) = self.deliveries();
+        let s = &self.summary;
+        serde_json::json!({
+            "rows": s.rows,
+            "issued": s.issued,
+            "alreadyIssued": s.already_issued,
+            "skipped": s.skipped,
+            "errors": s.errors,
+            "delivered": delivered,
+            "deliveryFailures": failed,
+        })
+    }
+
     /// Rows read so far, out of the rows the file holds.
     pub fn progress(&self) -> (u64, u64) {
         let total = self.preview.to_issue + self.preview.skipped + self.preview.errors;
@@ -368,21 +383,11 @@ async fn run(state: AppState, job: Arc<Mutex<Job>>) {
                 JobState::Failed(e.to_string())
             }
         };
-        let (delivered, failed) = j.deliveries();
-        let s = j.summary;
         let mut data = serde_json::json!({
             "jobId": j.id,
             "state": outcome.as_str(),
             "source": j.label,
-            "summary": {
-                "rows": s.rows,
-                "issued": s.issued,
-                "alreadyIssued": s.already_issued,
-                "skipped": s.skipped,
-                "errors": s.errors,
-                "delivered": delivered,
-                "deliveryFailures": failed,
-            },
+            "summary": j.summary_json(),
             "results": format!("{}/orgs/{slug}/batch/{}", state.public_url.base(), j.id),
         });
         if let JobState::Failed(e) = &outcome {
@@ -427,12 +432,7 @@ impl Sink for JobSink {
                 RowOutcome {
                     row: row.row,
                     source_key: row.source_key.clone(),
-                    recipient: r
-                        .email
-                        .clone()
-                        .or_else(|| r.did.clone())
-                        .or_else(|| r.identifier.clone())
-                        .unwrap_or_default(),
+                    recipient: r.display().unwrap_or_default().to_owned(),
                     name: r.name.clone().unwrap_or_default(),
                     achievement: row
                         .achievement_ref

@@ -76,23 +76,10 @@ pub(crate) fn sign_in(client_name: &str, here: &str) -> Response {
 <p><a href=\"/me?next={}\">Sign in to your wallet</a></p>\
 <p><a href=\"{}\">I have signed in: continue</a></p>",
             esc(client_name),
-            esc(&url_param(here)),
+            esc(&crate::web::html::url_param(here)),
             esc(here)
         ),
     )
-}
-
-/// `text` percent-encoded for a query parameter's value (unreserved characters and `/` kept).
-fn url_param(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// What the consent form shows and sends back.

@@ -15,7 +15,7 @@ mod bulk;
 mod cbo;
 mod console;
 pub(crate) mod form;
-mod html;
+pub(crate) mod html;
 mod i18n;
 mod qr;
 mod verify;

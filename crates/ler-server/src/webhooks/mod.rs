@@ -30,7 +30,7 @@ use ler_store::{CredentialRow, Org, Scope, Webhook};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{authorize, org_of};
+use crate::auth::{authorize, authorized_org, org_of};
 use crate::body::Body;
 use crate::{AppError, AppState, ids};
 
@@ -151,16 +151,7 @@ pub async fn list(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::GET,
-        None,
-        Scope::Read,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::GET, None, Scope::Read).await?;
     let hooks = state.store.webhooks(org.id).await?;
     Ok(Json(json!({"webhooks": hooks.iter().map(hook_json).collect::<Vec<_>>()})).into_response())
 }
@@ -171,16 +162,7 @@ pub async fn unsubscribe(
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::DELETE,
-        None,
-        Scope::Read,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::DELETE, None, Scope::Read).await?;
     if state.store.delete_webhook(org.id, &id).await? {
         tracing::info!(org = %org.slug, webhook = %id, "webhook deleted");
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -203,16 +185,7 @@ pub async fn deliveries(
     Query(query): Query<DeliveriesQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let org = org_of(&state, &slug).await?;
-    authorize(
-        &state,
-        &headers,
-        &Method::GET,
-        None,
-        Scope::Read,
-        Some(&org),
-    )
-    .await?;
+    let org = authorized_org(&state, &slug, &headers, &Method::GET, None, Scope::Read).await?;
     if state.store.webhook(org.id, &id).await?.is_none() {
         return Err(AppError::NotFound(format!("webhook {id} not found")));
     }
