@@ -285,10 +285,35 @@ fn entries(
 }
 
 fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
-    // Preview first: every row is read once and its errors listed before anything is signed.
+    // The service's own state: the same engine, and what the service does after each
+    // credential is stored (wallet delivery, program progress; webhook events are queued by
+    // the engine and sent by `ler serve`).
+    let flags = flags(&args.store, Some(&args.kek), args.public_url.as_ref());
+    let config = Config::resolve(&flags, &env)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let (state, issuer) = runtime.block_on(async {
+        let state = ler_server::open(&config)
+            .await?
+            .with_clock(ler_server::Clock::from_fn(crate::clock::now));
+        let issuer = Issuer::load(
+            &state.store,
+            &state.kek,
+            &args.org,
+            &state.public_url.base(),
+        )
+        .await?;
+        anyhow::Ok((state, issuer))
+    })?;
+
+    // Preview first: every row is read once and its errors listed (achievements missing from
+    // the catalog included, as the engine will find them) before anything is signed.
     let unused = Arc::new(AtomicU64::new(0));
     let (rows, _) = entries(&args, &unused)?;
-    let p = preview(rows, 10);
+    let p = preview(rows.map(|e| issuer.check(e)), 10);
     eprintln!(
         "preview: {} to issue, {} skipped, {} in error",
         p.to_issue, p.skipped, p.errors
@@ -313,8 +338,6 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
         });
     }
 
-    let flags = flags(&args.store, Some(&args.kek), args.public_url.as_ref());
-    let config = Config::resolve(&flags, &env)?;
     let options = BatchOptions {
         batch_size: args.batch_size,
         threads: args
@@ -356,25 +379,7 @@ fn issue(args: IssueArgs) -> anyhow::Result<std::process::ExitCode> {
         links,
         progress: Progress::new(size, read, std::io::stderr().is_terminal()),
     };
-    // The service's own state: the same engine, and what the service does after each
-    // credential is stored (wallet delivery, program progress; webhook events are queued by
-    // the engine and sent by `ler serve`).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
     let issued = runtime.block_on(async {
-        let state = ler_server::open(&config)
-            .await?
-            .with_clock(ler_server::Clock::from_fn(crate::clock::now));
-        let issuer = Issuer::load(
-            &state.store,
-            &state.kek,
-            &args.org,
-            &state.public_url.base(),
-        )
-        .await?;
         let issued =
             ler_server::batch::issue(&state, &issuer, &mut *rows, &options, &mut sink).await?;
         anyhow::Ok(issued)

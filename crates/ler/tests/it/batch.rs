@@ -409,3 +409,44 @@ fn deliver_puts_records_into_wallets_held_here_and_links_the_rest() {
     assert_eq!(count(&conn, "SELECT COUNT(*) FROM wallet_records"), 1);
     assert_eq!(count(&conn, "SELECT COUNT(*) FROM credentials"), 2);
 }
+
+#[test]
+fn the_preview_checks_the_catalog_as_issuing_will() {
+    let t = Tmp::new("batch-preview");
+    let data = setup(&t);
+    let csv = t.path("rows.csv");
+    std::fs::write(
+        &csv,
+        "recipient,achievement\nana@example.org,forklift\nben@example.org,welding\n",
+    )
+    .unwrap();
+    let mapping = t.path("map.toml");
+    std::fs::write(
+        &mapping,
+        "source_key = \"{recipient}:{achievement}\"\n[recipient]\nemail_or_did = \"{recipient}\"\n[achievement]\nid = \"{achievement}\"\n",
+    )
+    .unwrap();
+    let o = run(cmd(&[
+        "batch",
+        "issue",
+        "--data",
+        &data,
+        "--org",
+        "acme",
+        "--preview",
+        "--mapping",
+    ])
+    .arg(&mapping)
+    .arg(&csv));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("preview: 1 to issue, 0 skipped, 1 in error"),
+        "{err}"
+    );
+    assert!(
+        err.contains("row 3, achievement: \"welding\" is not in the achievements catalog of acme"),
+        "{err}"
+    );
+    assert_eq!(count(&db(&data), "SELECT COUNT(*) FROM credentials"), 0);
+}
